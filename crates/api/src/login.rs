@@ -1,0 +1,74 @@
+//! Registrations (`/login`): the devices a user is logged in on.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// `POST /login/{email}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Register {
+    /// Where the device can be reached; opaque to the server (e.g. `sse:` or a URL).
+    pub contact: String,
+    pub device: DeviceInfo,
+    /// Requested lifetime in seconds; the server may raise it to its minimum.
+    pub expires: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceInfo {
+    /// A name the user recognises: "Laptop", "Desk phone".
+    pub name: String,
+}
+
+/// The answer to `POST` and `PUT /login/{email}/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Registered {
+    pub id: String,
+    pub url: String,
+    /// Seconds until the registration lapses unless refreshed.
+    pub expires: u32,
+}
+
+/// `PUT /login/{email}/{id}`: refresh, optionally with a new lifetime or name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Refresh {
+    pub expires: Option<u32>,
+    pub device: Option<DeviceInfo>,
+}
+
+/// One registered device, as `GET /login/{email}` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Device {
+    pub id: String,
+    pub url: String,
+    pub name: String,
+    /// Only the owner sees where the device is reached.
+    pub contact: Option<String>,
+    pub registered_at: DateTime<Utc>,
+    /// Last registration or refresh.
+    pub refreshed_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `GET /login/{email}` and the data of a `presence` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Presence {
+    pub user: String,
+    pub email: String,
+    pub devices: Vec<Device>,
+}
+
+/// One entry of `GET /login`: a user with at least one live registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OnlineUser {
+    pub email: String,
+    pub display_name: String,
+    pub url: String,
+    pub devices: u32,
+}

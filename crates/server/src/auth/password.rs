@@ -1,0 +1,47 @@
+//! argon2id password hashes, computed off the async threads.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+
+use crate::error::ApiError;
+
+pub async fn hash(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(ApiError::internal)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+pub async fn verify(password: String, stored_hash: String) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&stored_hash).map_err(ApiError::internal)?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// A hash to verify against when the account does not exist, so that a wrong email
+/// takes as long as a wrong password and does not reveal which accounts exist.
+pub fn decoy() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let salt = SaltString::encode_b64(b"restphone-decoy!").expect("a 16-byte salt encodes");
+        Argon2::default().hash_password(b"no such account", &salt).expect("argon2 hashes").to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_and_verify() {
+        let stored = hash("correct horse".to_owned()).await.unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(verify("correct horse".to_owned(), stored.clone()).await.unwrap());
+        assert!(!verify("wrong horse".to_owned(), stored).await.unwrap());
+    }
+}

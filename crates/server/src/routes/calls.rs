@@ -1,0 +1,163 @@
+//! `/call`: create, list, read (also as an active resource), take, report, push,
+//! remote answer, leave and end.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use restphone_api::Created;
+use restphone_api::call::{CallEvent, NewCall, Report, Take, Target};
+use restphone_api::event::{CommandKind, EventKind};
+use restphone_api::path;
+use serde::Deserialize;
+
+use super::{created, sse, wants_event_stream};
+use crate::auth::User;
+use crate::domain::call::{Actor, CallError, CallRecord, DeviceRef, Party};
+use crate::domain::{ids, validate};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Query};
+use crate::state::{AppState, now};
+use crate::store::{DeviceRecord, NewEvent};
+use crate::wire;
+
+/// Wraps a decision on a call so that a change is logged as a `call` event for
+/// everyone in it, and no change logs nothing.
+pub fn decide(mut decision: impl FnMut(&mut CallRecord) -> Result<bool, CallError> + Send) -> impl FnMut(&mut CallRecord) -> ApiResult<Vec<NewEvent>> + Send {
+    move |call| Ok(if decision(call)? { call_events(call) } else { Vec::new() })
+}
+
+fn call_events(call: &CallRecord) -> Vec<NewEvent> {
+    let wire = wire::call(call);
+    call.audience().into_iter().map(|user_id| NewEvent::to_user(user_id, EventKind::Call, &wire)).collect()
+}
+
+fn device_ref(device: &DeviceRecord) -> DeviceRef {
+    DeviceRef { id: device.id.clone(), name: device.name.clone() }
+}
+
+async fn actor(state: &AppState, user: &User, device: Option<&str>) -> ApiResult<Actor> {
+    let device = match device {
+        Some(named) => Some(device_ref(&state.my_device(user, named).await?)),
+        None => None,
+    };
+    Ok(Actor { user_id: user.id, email: user.email.clone(), device })
+}
+
+/// A call the user takes part in and may still see: ended calls vanish after the grace.
+async fn visible_call(state: &AppState, user: &User, call_id: &str) -> ApiResult<CallRecord> {
+    let call = state.store.call(call_id).await?.filter(|call| still_visible(state, call)).ok_or_else(|| ApiError::not_found("that call"))?;
+    if call.participant_of(user.id).is_none() {
+        return Err(CallError::NotParticipant.into());
+    }
+    Ok(call)
+}
+
+fn still_visible(state: &AppState, call: &CallRecord) -> bool {
+    call.ended.as_ref().is_none_or(|ended| ended.at + state.config.ended_grace.as_millis() as i64 > now())
+}
+
+pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<NewCall>) -> ApiResult<Response> {
+    let subject = body.subject.as_deref().map(|s| validate::text("the subject", s, 200)).transpose().map_err(ApiError::Unprocessable)?;
+    let to = body.to.ok_or_else(|| ApiError::Unprocessable("say whom to call: {\"to\": \"email\"}".to_owned()))?;
+    let to = validate::email(&to).map_err(ApiError::Unprocessable)?;
+    if to == user.email {
+        return Err(ApiError::Unprocessable("you cannot call yourself; to move a call between your devices, pull or push it".to_owned()));
+    }
+    let dialer = match body.device.as_deref() {
+        Some(named) => Some(state.my_device(&user, named).await?),
+        None => None,
+    };
+    let callee = state.store.user_by_email(&to).await?.ok_or_else(|| ApiError::NotFound(format!("there is no user {to}")))?;
+    let now = now();
+    let reachable = !state.store.live_devices(callee.id, now).await?.is_empty();
+    let caller = Party { user_id: user.id, email: user.email.clone(), display_name: user.display_name.clone() };
+    let callee = Party { user_id: callee.id, email: callee.email, display_name: callee.display_name };
+    let deadline = now + state.config.ring_timeout.as_millis() as i64;
+    let call = CallRecord::new(ids::new_id(), subject, caller, Some((callee, reachable)), now, deadline);
+    let mut events = call_events(&call);
+    if let Some(device) = &dialer {
+        let actor = Actor { user_id: user.id, email: user.email.clone(), device: None };
+        events.push(NewEvent::to_device(user.id, &device.id, EventKind::Command, &call.command(CommandKind::Dial, &actor)));
+    }
+    let publisher = state.hub.publisher().await;
+    let stored = state.store.create_call(&call, events, now).await?;
+    publisher.publish(stored);
+    let url = path::call(&call.id);
+    Ok(created(&url.clone(), Created { id: call.id, url }))
+}
+
+pub async fn list(State(state): State<AppState>, user: User) -> ApiResult<axum::Json<Vec<restphone_api::call::Call>>> {
+    let calls = state.store.calls_of(user.id).await?;
+    Ok(axum::Json(calls.iter().filter(|call| still_visible(&state, call)).map(wire::call).collect()))
+}
+
+pub async fn get(State(state): State<AppState>, user: User, Path(call_id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+    let call = visible_call(&state, &user, &call_id).await?;
+    if wants_event_stream(&headers) {
+        return Ok(sse::call_resource(state, user.id, wire::call(&call)));
+    }
+    Ok(axum::Json(wire::call(&call)).into_response())
+}
+
+pub async fn take(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Take>) -> ApiResult<axum::Json<Created>> {
+    let session = body.session.as_deref().map(|s| validate::text("the session", s, 32 * 1024)).transpose().map_err(ApiError::Unprocessable)?;
+    let device = device_ref(&state.my_device(&user, &body.url).await?);
+    let actor = Actor { user_id: user.id, email: user.email.clone(), device: Some(device.clone()) };
+    let call = state.change_call(&call_id, &mut decide(|call| call.take(&actor, device.clone(), session.clone()))).await?;
+    let participant = call.participant_of(user.id).ok_or(CallError::NotParticipant)?;
+    Ok(axum::Json(Created { id: participant.id.clone(), url: path::participant(&call.id, &participant.id) }))
+}
+
+pub async fn report(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Report>) -> ApiResult<axum::Json<restphone_api::call::Call>> {
+    let actor = actor(&state, &user, Some(&body.device)).await?;
+    let now = now();
+    let call = state.change_call(&call_id, &mut decide(|call| call.report(&actor, body.event, now))).await?;
+    Ok(axum::Json(wire::call(&call)))
+}
+
+/// Taps another of my devices with a command about this call.
+async fn tap(state: &AppState, user: &User, call_id: &str, target: &str, kind: CommandKind) -> ApiResult<StatusCode> {
+    let target = state.my_device(user, target).await?;
+    let call = visible_call(state, user, call_id).await?;
+    let actor = Actor { user_id: user.id, email: user.email.clone(), device: None };
+    let command = match kind {
+        CommandKind::Take => call.push(&actor, &device_ref(&target))?,
+        _ => call.answer_on(&actor)?,
+    };
+    state.log(vec![NewEvent::to_device(user.id, &target.id, EventKind::Command, &command)]).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+pub async fn push(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Target>) -> ApiResult<StatusCode> {
+    tap(&state, &user, &call_id, &body.device, CommandKind::Take).await
+}
+
+pub async fn answer_on(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Target>) -> ApiResult<StatusCode> {
+    tap(&state, &user, &call_id, &body.device, CommandKind::Answer).await
+}
+
+/// `?device=` names the device that hangs up, so others can show where it happened.
+#[derive(Deserialize)]
+pub struct FromDevice {
+    device: Option<String>,
+}
+
+pub async fn leave(State(state): State<AppState>, user: User, Path((call_id, pid)): Path<(String, String)>, Query(from): Query<FromDevice>) -> ApiResult<StatusCode> {
+    let actor = actor(&state, &user, from.device.as_deref()).await?;
+    let call = visible_call(&state, &user, &call_id).await?;
+    let participant = call.participants.iter().find(|p| p.id == pid).ok_or_else(|| ApiError::not_found("that participant"))?;
+    if participant.party.user_id != user.id {
+        return Err(ApiError::Forbidden("you can only take yourself out of a call; DELETE /call/{id} ends it for everyone".to_owned()));
+    }
+    let now = now();
+    state.change_call(&call_id, &mut decide(|call| call.report(&actor, CallEvent::End, now))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn end(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Query(from): Query<FromDevice>) -> ApiResult<StatusCode> {
+    let actor = actor(&state, &user, from.device.as_deref()).await?;
+    visible_call(&state, &user, &call_id).await?;
+    let now = now();
+    state.change_call(&call_id, &mut decide(|call| call.end(&actor, now))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

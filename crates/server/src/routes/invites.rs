@@ -1,0 +1,42 @@
+//! `POST /invite/{email}` and its seed form `SEND /login/{email}`: pass a JSON
+//! object on to every device of the user, with the sender added as `from`.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{Method, StatusCode};
+use restphone_api::event::{EventKind, INVITE_COMMANDS};
+
+use crate::auth::User;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+use crate::state::AppState;
+use crate::store::NewEvent;
+
+pub async fn invite(State(state): State<AppState>, user: User, Path(email): Path<String>, Json(body): Json<serde_json::Value>) -> ApiResult<StatusCode> {
+    let serde_json::Value::Object(mut body) = body else {
+        return Err(ApiError::Unprocessable("the invitation must be a JSON object".to_owned()));
+    };
+    let command = body.get("command").and_then(|c| c.as_str()).unwrap_or_default();
+    if !INVITE_COMMANDS.contains(&command) {
+        return Err(ApiError::Unprocessable(format!("command must be one of {}", INVITE_COMMANDS.join(", "))));
+    }
+    if !body.get("url").is_some_and(|u| u.is_string()) {
+        return Err(ApiError::Unprocessable("url must be a string: what the invitation is about, e.g. /call/{id}".to_owned()));
+    }
+    let email = email.to_lowercase();
+    let to = state.store.user_by_email(&email).await?.ok_or_else(|| ApiError::NotFound(format!("there is no user {email}")))?;
+    body.insert("from".to_owned(), serde_json::Value::String(user.email));
+    state.log(vec![NewEvent::to_user(to.id, EventKind::Invite, &body)]).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The method fallback of `/login/{email}`: `SEND` is an invitation; anything else
+/// is not allowed there.
+pub async fn send_to_login(State(state): State<AppState>, Path(email): Path<String>, request: Request) -> ApiResult<StatusCode> {
+    if request.method() != Method::from_bytes(b"SEND").expect("SEND is a valid method") {
+        return Err(ApiError::MethodNotAllowed(format!("/login/{email} accepts GET, POST and SEND")));
+    }
+    let (mut parts, body) = request.into_parts();
+    let user = <User as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
+    let Json(body) = <Json<serde_json::Value> as axum::extract::FromRequest<()>>::from_request(Request::from_parts(parts, body), &()).await?;
+    invite(State(state), user, Path(email), Json(body)).await
+}

@@ -1,0 +1,143 @@
+//! `/user/{email}/message`: anyone signed in leaves a voice or text message; only the
+//! owner lists, reads, plays, marks and deletes them.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use restphone_api::Created;
+use restphone_api::event::{EventKind, MessageNotice};
+use restphone_api::message::{Message, MessageChange, MessageKind, TextMessage};
+use restphone_api::path;
+use tower::ServiceExt;
+
+use super::{created, only_owner};
+use crate::auth::User;
+use crate::domain::{ids, validate};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, Json};
+use crate::state::{AppState, Shared, now};
+use crate::store::{MessageRecord, NewEvent, UserRecord};
+use crate::{storage, wire};
+
+async fn recipient(state: &AppState, email: &str) -> ApiResult<UserRecord> {
+    let email = email.to_lowercase();
+    state.store.user_by_email(&email).await?.ok_or_else(|| ApiError::NotFound(format!("there is no user {email}")))
+}
+
+fn notice(owner_email: &str, record: &MessageRecord, deleted: bool) -> MessageNotice {
+    MessageNotice {
+        id: record.id.clone(),
+        url: path::message(owner_email, &record.id),
+        from: record.from_email.clone(),
+        kind: record.kind,
+        created_at: wire::time(record.created_at),
+        heard: record.heard,
+        deleted,
+    }
+}
+
+pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<String>, headers: HeaderMap, Body(body): Body) -> ApiResult<Response> {
+    let owner = recipient(&state, &email).await?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let now = now();
+    let mut record = MessageRecord {
+        id: ids::new_id(),
+        owner_id: owner.id,
+        from_email: user.email.clone(),
+        kind: MessageKind::Text,
+        text: None,
+        audio_file: None,
+        duration_ms: None,
+        size: None,
+        created_at: now,
+        heard: false,
+    };
+    match media_type.as_str() {
+        "audio/ogg" | "audio/opus" => {
+            let info = oggopus::inspect(&body).map_err(|e| ApiError::Unprocessable(format!("this is not a usable Ogg Opus file: {e}")))?;
+            record.kind = MessageKind::Voice;
+            record.duration_ms = Some(info.duration_ms);
+            record.size = Some(body.len() as u64);
+            record.audio_file = Some(storage::write_audio(&state.config.messages_dir(), &record.id, &body).await?);
+        }
+        "application/json" => {
+            let message: TextMessage = serde_json::from_slice(&body).map_err(|e| ApiError::Unprocessable(format!("a text message is {{\"text\": \"...\"}}: {e}")))?;
+            if message.text.trim().is_empty() {
+                return Err(ApiError::Unprocessable("the text message is empty".to_owned()));
+            }
+            record.text = Some(validate::text("a text message", &message.text, 4000).map_err(ApiError::Unprocessable)?);
+        }
+        _ => return Err(ApiError::UnsupportedMediaType("send a voice message as audio/ogg (Ogg Opus) or a text message as application/json".to_owned())),
+    }
+    let event = NewEvent::to_user(owner.id, EventKind::Message, &notice(&owner.email, &record, false));
+    let publisher = state.hub.publisher().await;
+    match state.store.insert_message(&record, event, now).await {
+        Ok(stored) => publisher.publish(stored),
+        Err(error) => {
+            if let Some(file) = &record.audio_file {
+                remove_audio(&state, file).await;
+            }
+            return Err(error);
+        }
+    }
+    let url = path::message(&owner.email, &record.id);
+    Ok(created(&url.clone(), Created { id: record.id, url }))
+}
+
+pub async fn list(State(state): State<AppState>, user: User, Path(email): Path<String>) -> ApiResult<axum::Json<Vec<Message>>> {
+    only_owner(&user, &email, "read these messages")?;
+    let messages = state.store.messages_of(user.id).await?;
+    Ok(axum::Json(messages.iter().map(|m| wire::message(&user.email, m)).collect()))
+}
+
+async fn owned(state: &AppState, user: &User, email: &str, id: &str) -> ApiResult<MessageRecord> {
+    only_owner(user, email, "read these messages")?;
+    state.store.message(user.id, id).await?.ok_or_else(|| ApiError::not_found("that message"))
+}
+
+pub async fn get(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>) -> ApiResult<axum::Json<Message>> {
+    let record = owned(&state, &user, &email, &id).await?;
+    Ok(axum::Json(wire::message(&user.email, &record)))
+}
+
+pub async fn change(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>, Json(body): Json<MessageChange>) -> ApiResult<axum::Json<Message>> {
+    let mut record = owned(&state, &user, &email, &id).await?;
+    if record.heard != body.heard {
+        state.store.set_heard(user.id, &id, body.heard).await?;
+        record.heard = body.heard;
+        state.log(vec![NewEvent::to_user(user.id, EventKind::Message, &notice(&user.email, &record, false))]).await?;
+    }
+    Ok(axum::Json(wire::message(&user.email, &record)))
+}
+
+pub async fn delete(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
+    owned(&state, &user, &email, &id).await?;
+    let record = state.store.delete_message(user.id, &id).await?.ok_or_else(|| ApiError::not_found("that message"))?;
+    if let Some(file) = &record.audio_file {
+        remove_audio(&state, file).await;
+    }
+    state.log(vec![NewEvent::to_user(user.id, EventKind::Message, &notice(&user.email, &record, true))]).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Streams the Ogg Opus file, honouring `Range` so a player can seek.
+pub async fn audio(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>, request: Request) -> ApiResult<Response> {
+    let record = owned(&state, &user, &email, &id).await?;
+    let file = record.audio_file.ok_or_else(|| ApiError::NotFound("this is a text message: it has no audio".to_owned()))?;
+    let path = state.config.messages_dir().join(file);
+    let response = tower_http::services::ServeFile::new_with_mime(path, &"audio/ogg".parse().expect("a valid mime type"))
+        .oneshot(request)
+        .await
+        .map_err(ApiError::internal)?;
+    if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+        return Err(ApiError::RangeNotSatisfiable(format!("the range asked for lies outside the {} bytes of this message", record.size.unwrap_or(0))));
+    }
+    Ok(response.into_response())
+}
+
+pub async fn remove_audio(state: &Shared, file: &str) {
+    if let Err(error) = tokio::fs::remove_file(state.config.messages_dir().join(file)).await {
+        tracing::warn!(%file, %error, "could not remove a message's audio");
+    }
+}

@@ -1,0 +1,152 @@
+//! Persistence behind one trait, so that a PostgreSQL backend can sit beside the
+//! SQLite one. Every change to a call is one transaction that also appends its events
+//! to the event log.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use restphone_api::event::EventKind;
+use restphone_api::message::MessageKind;
+
+pub use sqlite::SqliteStore;
+
+use crate::domain::call::CallRecord;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub id: String,
+    pub user_id: i64,
+    pub name: String,
+    pub contact: String,
+    pub registered_at: i64,
+    pub refreshed_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub id: String,
+    pub owner_id: i64,
+    pub from_email: String,
+    pub kind: MessageKind,
+    pub text: Option<String>,
+    /// The audio file's name inside the data directory's `messages/` folder.
+    pub audio_file: Option<String>,
+    pub duration_ms: Option<u64>,
+    pub size: Option<u64>,
+    pub created_at: i64,
+    pub heard: bool,
+}
+
+/// An event to append to the log, for all of a user's devices or just one.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub user_id: i64,
+    pub device_id: Option<String>,
+    pub kind: EventKind,
+    pub data: String,
+}
+
+impl NewEvent {
+    pub fn to_user(user_id: i64, kind: EventKind, data: &impl serde::Serialize) -> Self {
+        Self { user_id, device_id: None, kind, data: to_json(data) }
+    }
+
+    pub fn to_device(user_id: i64, device_id: &str, kind: EventKind, data: &impl serde::Serialize) -> Self {
+        Self { user_id, device_id: Some(device_id.to_owned()), kind, data: to_json(data) }
+    }
+}
+
+fn to_json(data: &impl serde::Serialize) -> String {
+    serde_json::to_string(data).expect("wire types always serialise")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub user_id: i64,
+    pub device_id: Option<String>,
+    pub kind: EventKind,
+    pub data: String,
+}
+
+impl StoredEvent {
+    pub fn is_for(&self, device_id: &str) -> bool {
+        self.device_id.as_deref().is_none_or(|id| id == device_id)
+    }
+}
+
+/// Decides a call's change inside the store's transaction: changes the call and
+/// returns the events to log, or refuses.
+pub type CallChange<'a> = &'a mut (dyn FnMut(&mut CallRecord) -> Result<Vec<NewEvent>, ApiError> + Send);
+
+pub type StoreResult<T> = Result<T, ApiError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Accounts and bearer tokens.
+    /// `None` when the email is taken.
+    async fn create_user(&self, email: &str, display_name: &str, password_hash: &str, now: i64) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
+    async fn email_of(&self, user_id: i64) -> StoreResult<Option<String>>;
+    async fn update_user(&self, user_id: i64, display_name: Option<&str>, password_hash: Option<&str>) -> StoreResult<()>;
+    /// Deletes the user and everything theirs; returns the audio files to remove.
+    async fn delete_user(&self, user_id: i64) -> StoreResult<Vec<String>>;
+    async fn insert_token(&self, token_hash: &str, user_id: i64, now: i64) -> StoreResult<()>;
+    async fn user_by_token(&self, token_hash: &str) -> StoreResult<Option<UserRecord>>;
+    async fn delete_token(&self, token_hash: &str) -> StoreResult<()>;
+
+    // Registrations.
+    async fn insert_device(&self, device: &DeviceRecord) -> StoreResult<()>;
+    /// `None` when the device is unknown, not the user's, or lapsed.
+    async fn refresh_device(&self, user_id: i64, device_id: &str, expires_at: i64, name: Option<&str>, now: i64) -> StoreResult<Option<DeviceRecord>>;
+    async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<bool>;
+    async fn live_devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<DeviceRecord>>;
+    async fn live_device(&self, device_id: &str, now: i64) -> StoreResult<Option<DeviceRecord>>;
+    async fn online_users(&self, now: i64) -> StoreResult<Vec<(UserRecord, u32)>>;
+    /// Removes the registrations that lapsed by `now` and returns them.
+    async fn lapse_devices(&self, now: i64) -> StoreResult<Vec<DeviceRecord>>;
+
+    // Calls.
+    async fn create_call(&self, call: &CallRecord, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>>;
+    /// Loads the call, applies `change`, saves it and logs its events, atomically.
+    /// `None` when the call does not exist.
+    async fn update_call(&self, call_id: &str, change: CallChange<'_>, now: i64) -> StoreResult<Option<(CallRecord, Vec<StoredEvent>)>>;
+    async fn call(&self, call_id: &str) -> StoreResult<Option<CallRecord>>;
+    async fn calls_of(&self, user_id: i64) -> StoreResult<Vec<CallRecord>>;
+    /// Ids of calls that are still ringing at `now` past their deadline.
+    async fn ringing_past_deadline(&self, now: i64) -> StoreResult<Vec<String>>;
+    /// Ids of calls not ended yet in which the user takes part.
+    async fn unended_calls_of(&self, user_id: i64) -> StoreResult<Vec<String>>;
+    /// Forgets calls that ended before `before`.
+    async fn purge_calls(&self, before: i64) -> StoreResult<u64>;
+
+    // Messages.
+    async fn insert_message(&self, message: &MessageRecord, event: NewEvent, now: i64) -> StoreResult<Vec<StoredEvent>>;
+    async fn messages_of(&self, owner_id: i64) -> StoreResult<Vec<MessageRecord>>;
+    async fn message(&self, owner_id: i64, message_id: &str) -> StoreResult<Option<MessageRecord>>;
+    async fn set_heard(&self, owner_id: i64, message_id: &str, heard: bool) -> StoreResult<bool>;
+    async fn delete_message(&self, owner_id: i64, message_id: &str) -> StoreResult<Option<MessageRecord>>;
+    /// Every audio file a message refers to, to tell stray files from kept ones.
+    async fn audio_files(&self) -> StoreResult<Vec<String>>;
+
+    // The event log.
+    async fn append_events(&self, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>>;
+    /// The user's events after `after_id` meant for `device_id`, oldest first.
+    async fn events_after(&self, user_id: i64, device_id: &str, after_id: i64, limit: u32) -> StoreResult<Vec<StoredEvent>>;
+    /// The highest event id ever removed from the log (0 when none was).
+    async fn pruned_through(&self) -> StoreResult<i64>;
+    async fn last_event_id(&self) -> StoreResult<i64>;
+    /// Drops events older than `before`, and the oldest beyond `keep` events.
+    async fn prune_events(&self, before: i64, keep: i64) -> StoreResult<()>;
+}

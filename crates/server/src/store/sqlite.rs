@@ -1,0 +1,517 @@
+//! The SQLite store: one file, write-ahead logging, migrations run at start.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use restphone_api::call::{CallState, EndReason, ParticipantState, Role};
+use restphone_api::event::EventKind;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use super::{CallChange, DeviceRecord, MessageRecord, NewEvent, Store, StoreResult, StoredEvent, UserRecord};
+use crate::domain::call::{CallRecord, DeviceRef, EndingRecord, ParticipantRecord, Party};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite://path` or a path).
+    pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
+        let options = if url.starts_with("sqlite:") { SqliteConnectOptions::from_str(url)? } else { SqliteConnectOptions::new().filename(Path::new(url)) };
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+/// Enums travel as their wire names, so the database reads like the API.
+fn name_of<T: serde::Serialize>(value: T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => unreachable!("unit enums serialise as strings"),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(name: String) -> Result<T, sqlx::Error> {
+    serde_json::from_value(serde_json::Value::String(name)).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn user(row: &SqliteRow) -> Result<UserRecord, sqlx::Error> {
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        password_hash: row.try_get("password_hash")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn device(row: &SqliteRow) -> Result<DeviceRecord, sqlx::Error> {
+    Ok(DeviceRecord {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        name: row.try_get("name")?,
+        contact: row.try_get("contact")?,
+        registered_at: row.try_get("registered_at")?,
+        refreshed_at: row.try_get("refreshed_at")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+fn message(row: &SqliteRow) -> Result<MessageRecord, sqlx::Error> {
+    Ok(MessageRecord {
+        id: row.try_get("id")?,
+        owner_id: row.try_get("owner_id")?,
+        from_email: row.try_get("from_email")?,
+        kind: parse(row.try_get("kind")?)?,
+        text: row.try_get("text")?,
+        audio_file: row.try_get("audio_file")?,
+        duration_ms: row.try_get::<Option<i64>, _>("duration_ms")?.map(|v| v as u64),
+        size: row.try_get::<Option<i64>, _>("size")?.map(|v| v as u64),
+        created_at: row.try_get("created_at")?,
+        heard: row.try_get("heard")?,
+    })
+}
+
+fn event(row: &SqliteRow) -> Result<StoredEvent, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    Ok(StoredEvent {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        device_id: row.try_get("device_id")?,
+        kind: EventKind::parse(&kind).ok_or_else(|| sqlx::Error::Decode(format!("unknown event kind {kind}").into()))?,
+        data: row.try_get("data")?,
+    })
+}
+
+const DEVICE_COLUMNS: &str = "id, user_id, name, contact, registered_at, refreshed_at, expires_at";
+
+async fn load_call(conn: &mut SqliteConnection, call_id: &str) -> Result<Option<CallRecord>, sqlx::Error> {
+    let Some(row) = sqlx::query("SELECT * FROM calls WHERE id = ?").bind(call_id).fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let participants = sqlx::query(
+        "SELECT p.*, u.email, u.display_name FROM participants p JOIN users u ON u.id = p.user_id
+         WHERE p.call_id = ? ORDER BY p.position",
+    )
+    .bind(call_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(participant)
+    .collect::<Result<_, _>>()?;
+    let end_reason: Option<String> = row.try_get("end_reason")?;
+    let ended = match end_reason {
+        Some(reason) => Some(EndingRecord { reason: parse::<EndReason>(reason)?, by: row.try_get("ended_by")?, at: row.try_get("ended_at")? }),
+        None => None,
+    };
+    Ok(Some(CallRecord {
+        id: row.try_get("id")?,
+        subject: row.try_get("subject")?,
+        state: parse::<CallState>(row.try_get("state")?)?,
+        created_at: row.try_get("created_at")?,
+        answered_at: row.try_get("answered_at")?,
+        ring_deadline: row.try_get("ring_deadline")?,
+        ended,
+        participants,
+    }))
+}
+
+fn participant(row: &SqliteRow) -> Result<ParticipantRecord, sqlx::Error> {
+    let handler_id: Option<String> = row.try_get("handler_id")?;
+    let handler_name: Option<String> = row.try_get("handler_name")?;
+    Ok(ParticipantRecord {
+        id: row.try_get("id")?,
+        party: Party { user_id: row.try_get("user_id")?, email: row.try_get("email")?, display_name: row.try_get("display_name")? },
+        role: parse::<Role>(row.try_get("role")?)?,
+        state: parse::<ParticipantState>(row.try_get("state")?)?,
+        handler: handler_id.map(|id| DeviceRef { id, name: handler_name.unwrap_or_default() }),
+        session: row.try_get("session")?,
+    })
+}
+
+/// Writes the whole call: the row, and every participant in order.
+async fn save_call(conn: &mut SqliteConnection, call: &CallRecord) -> Result<(), sqlx::Error> {
+    let ended = call.ended.as_ref();
+    sqlx::query(
+        "INSERT INTO calls (id, subject, state, created_at, answered_at, ring_deadline, end_reason, ended_by, ended_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET state = excluded.state, answered_at = excluded.answered_at,
+           end_reason = excluded.end_reason, ended_by = excluded.ended_by, ended_at = excluded.ended_at",
+    )
+    .bind(&call.id)
+    .bind(&call.subject)
+    .bind(name_of(call.state))
+    .bind(call.created_at)
+    .bind(call.answered_at)
+    .bind(call.ring_deadline)
+    .bind(ended.map(|e| name_of(e.reason)))
+    .bind(ended.and_then(|e| e.by.clone()))
+    .bind(ended.map(|e| e.at))
+    .execute(&mut *conn)
+    .await?;
+    for (position, p) in call.participants.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO participants (id, call_id, position, user_id, role, state, handler_id, handler_name, session)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET state = excluded.state, handler_id = excluded.handler_id,
+               handler_name = excluded.handler_name, session = excluded.session",
+        )
+        .bind(&p.id)
+        .bind(&call.id)
+        .bind(position as i64)
+        .bind(p.party.user_id)
+        .bind(name_of(p.role))
+        .bind(name_of(p.state))
+        .bind(p.handler.as_ref().map(|h| &h.id))
+        .bind(p.handler.as_ref().map(|h| &h.name))
+        .bind(&p.session)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn append(conn: &mut SqliteConnection, events: Vec<NewEvent>, now: i64) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let mut stored = Vec::with_capacity(events.len());
+    for e in events {
+        let id: i64 = sqlx::query_scalar("INSERT INTO events (user_id, device_id, kind, data, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
+            .bind(e.user_id)
+            .bind(&e.device_id)
+            .bind(e.kind.as_str())
+            .bind(&e.data)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+        stored.push(StoredEvent { id, user_id: e.user_id, device_id: e.device_id, kind: e.kind, data: e.data });
+    }
+    Ok(stored)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_user(&self, email: &str, display_name: &str, password_hash: &str, now: i64) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(
+            "INSERT INTO users (email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT(email) DO NOTHING RETURNING *",
+        )
+        .bind(email)
+        .bind(display_name)
+        .bind(password_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(user).transpose()?)
+    }
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query("SELECT * FROM users WHERE email = ?").bind(email).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(user).transpose()?)
+    }
+
+    async fn email_of(&self, user_id: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT email FROM users WHERE id = ?").bind(user_id).fetch_optional(&self.pool).await?)
+    }
+
+    async fn update_user(&self, user_id: i64, display_name: Option<&str>, password_hash: Option<&str>) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET display_name = COALESCE(?, display_name), password_hash = COALESCE(?, password_hash) WHERE id = ?")
+            .bind(display_name)
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        if password_hash.is_some() {
+            sqlx::query("DELETE FROM tokens WHERE user_id = ?").bind(user_id).execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete_user(&self, user_id: i64) -> StoreResult<Vec<String>> {
+        let mut tx = self.pool.begin().await?;
+        let files = sqlx::query_scalar("SELECT audio_file FROM messages WHERE owner_id = ? AND audio_file IS NOT NULL")
+            .bind(user_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM events WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM users WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(files)
+    }
+
+    async fn insert_token(&self, token_hash: &str, user_id: i64, now: i64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn user_by_token(&self, token_hash: &str) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query("SELECT u.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(user).transpose()?)
+    }
+
+    async fn delete_token(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM tokens WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn insert_device(&self, d: &DeviceRecord) -> StoreResult<()> {
+        sqlx::query(&format!("INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"))
+            .bind(&d.id)
+            .bind(d.user_id)
+            .bind(&d.name)
+            .bind(&d.contact)
+            .bind(d.registered_at)
+            .bind(d.refreshed_at)
+            .bind(d.expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn refresh_device(&self, user_id: i64, device_id: &str, expires_at: i64, name: Option<&str>, now: i64) -> StoreResult<Option<DeviceRecord>> {
+        let row = sqlx::query(&format!(
+            "UPDATE devices SET expires_at = ?, refreshed_at = ?, name = COALESCE(?, name)
+             WHERE id = ? AND user_id = ? AND expires_at > ? RETURNING {DEVICE_COLUMNS}"
+        ))
+        .bind(expires_at)
+        .bind(now)
+        .bind(name)
+        .bind(device_id)
+        .bind(user_id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(device).transpose()?)
+    }
+
+    async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM devices WHERE id = ? AND user_id = ?").bind(device_id).bind(user_id).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn live_devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<DeviceRecord>> {
+        let rows = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ? AND expires_at > ? ORDER BY registered_at"))
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(device).collect::<Result<_, _>>()?)
+    }
+
+    async fn live_device(&self, device_id: &str, now: i64) -> StoreResult<Option<DeviceRecord>> {
+        let row = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ? AND expires_at > ?"))
+            .bind(device_id)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(device).transpose()?)
+    }
+
+    async fn online_users(&self, now: i64) -> StoreResult<Vec<(UserRecord, u32)>> {
+        let rows = sqlx::query(
+            "SELECT u.*, COUNT(d.id) AS n_devices FROM users u JOIN devices d ON d.user_id = u.id
+             WHERE d.expires_at > ? GROUP BY u.id ORDER BY u.email",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|row| Ok((user(row)?, row.try_get::<i64, _>("n_devices")? as u32))).collect::<Result<_, sqlx::Error>>()?)
+    }
+
+    async fn lapse_devices(&self, now: i64) -> StoreResult<Vec<DeviceRecord>> {
+        let rows = sqlx::query(&format!("DELETE FROM devices WHERE expires_at <= ? RETURNING {DEVICE_COLUMNS}")).bind(now).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(device).collect::<Result<_, _>>()?)
+    }
+
+    async fn create_call(&self, call: &CallRecord, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
+        let mut tx = self.pool.begin().await?;
+        save_call(&mut tx, call).await?;
+        let stored = append(&mut tx, events, now).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn update_call(&self, call_id: &str, change: CallChange<'_>, now: i64) -> StoreResult<Option<(CallRecord, Vec<StoredEvent>)>> {
+        // BEGIN IMMEDIATE takes the write lock first, so two changes to one call
+        // cannot both read the old state.
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let result: StoreResult<_> = async {
+            let Some(mut call) = load_call(&mut conn, call_id).await? else {
+                return Ok(None);
+            };
+            let events = change(&mut call)?;
+            if events.is_empty() {
+                return Ok(Some((call, Vec::new())));
+            }
+            save_call(&mut conn, &call).await?;
+            let stored = append(&mut conn, events, now).await?;
+            Ok(Some((call, stored)))
+        }
+        .await;
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        sqlx::query(end).execute(&mut *conn).await?;
+        result
+    }
+
+    async fn call(&self, call_id: &str) -> StoreResult<Option<CallRecord>> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(load_call(&mut conn, call_id).await?)
+    }
+
+    async fn calls_of(&self, user_id: i64) -> StoreResult<Vec<CallRecord>> {
+        let mut conn = self.pool.acquire().await?;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT c.id FROM calls c JOIN participants p ON p.call_id = c.id WHERE p.user_id = ? ORDER BY c.created_at",
+        )
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut calls = Vec::with_capacity(ids.len());
+        for id in ids {
+            calls.extend(load_call(&mut conn, &id).await?);
+        }
+        Ok(calls)
+    }
+
+    async fn ringing_past_deadline(&self, now: i64) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT id FROM calls WHERE state IN ('proceeding', 'alerting') AND ring_deadline <= ?")
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn unended_calls_of(&self, user_id: i64) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT c.id FROM calls c JOIN participants p ON p.call_id = c.id WHERE p.user_id = ? AND c.state != 'ended'")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn purge_calls(&self, before: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM calls WHERE ended_at IS NOT NULL AND ended_at < ?").bind(before).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn insert_message(&self, m: &MessageRecord, event: NewEvent, now: i64) -> StoreResult<Vec<StoredEvent>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO messages (id, owner_id, from_email, kind, text, audio_file, duration_ms, size, created_at, heard)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&m.id)
+        .bind(m.owner_id)
+        .bind(&m.from_email)
+        .bind(name_of(m.kind))
+        .bind(&m.text)
+        .bind(&m.audio_file)
+        .bind(m.duration_ms.map(|v| v as i64))
+        .bind(m.size.map(|v| v as i64))
+        .bind(m.created_at)
+        .bind(m.heard)
+        .execute(&mut *tx)
+        .await?;
+        let stored = append(&mut tx, vec![event], now).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn messages_of(&self, owner_id: i64) -> StoreResult<Vec<MessageRecord>> {
+        let rows = sqlx::query("SELECT * FROM messages WHERE owner_id = ? ORDER BY created_at, id").bind(owner_id).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(message).collect::<Result<_, _>>()?)
+    }
+
+    async fn message(&self, owner_id: i64, message_id: &str) -> StoreResult<Option<MessageRecord>> {
+        let row = sqlx::query("SELECT * FROM messages WHERE owner_id = ? AND id = ?").bind(owner_id).bind(message_id).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(message).transpose()?)
+    }
+
+    async fn set_heard(&self, owner_id: i64, message_id: &str, heard: bool) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE messages SET heard = ? WHERE owner_id = ? AND id = ?")
+            .bind(heard)
+            .bind(owner_id)
+            .bind(message_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_message(&self, owner_id: i64, message_id: &str) -> StoreResult<Option<MessageRecord>> {
+        let row = sqlx::query("DELETE FROM messages WHERE owner_id = ? AND id = ? RETURNING *")
+            .bind(owner_id)
+            .bind(message_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(message).transpose()?)
+    }
+
+    async fn audio_files(&self) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT audio_file FROM messages WHERE audio_file IS NOT NULL").fetch_all(&self.pool).await?)
+    }
+
+    async fn append_events(&self, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
+        let mut tx = self.pool.begin().await?;
+        let stored = append(&mut tx, events, now).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn events_after(&self, user_id: i64, device_id: &str, after_id: i64, limit: u32) -> StoreResult<Vec<StoredEvent>> {
+        let rows = sqlx::query(
+            "SELECT * FROM events WHERE user_id = ? AND id > ? AND (device_id IS NULL OR device_id = ?) ORDER BY id LIMIT ?",
+        )
+        .bind(user_id)
+        .bind(after_id)
+        .bind(device_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
+    }
+
+    async fn pruned_through(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'events_pruned_through'").fetch_optional(&self.pool).await?.unwrap_or(0))
+    }
+
+    async fn last_event_id(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events").fetch_one(&self.pool).await?)
+    }
+
+    async fn prune_events(&self, before: i64, keep: i64) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let cut: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(id), 0) FROM events WHERE created_at < ? OR id <= (SELECT COALESCE(MAX(id), 0) - ? FROM events)",
+        )
+        .bind(before)
+        .bind(keep)
+        .fetch_one(&mut *tx)
+        .await?;
+        if cut > 0 {
+            sqlx::query("DELETE FROM events WHERE id <= ?").bind(cut).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO meta (key, value) VALUES ('events_pruned_through', ?)
+                 ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
+            )
+            .bind(cut)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

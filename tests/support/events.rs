@@ -1,0 +1,119 @@
+//! A Server-Sent Events reader over a streaming HTTP response.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: Value,
+}
+
+pub struct EventStream {
+    pub status: u16,
+    body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: String,
+    pub last_id: Option<String>,
+}
+
+impl EventStream {
+    pub async fn open(request: reqwest::RequestBuilder) -> Self {
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        assert_eq!(status, 200, "the event stream opens");
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Self { status, body: response.bytes_stream().boxed(), buffer: String::new(), last_id: None }
+    }
+
+    /// The next event, or `None` when the stream ended or nothing came within `wait`.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<SseEvent> {
+        tokio::time::timeout(wait, self.next()).await.ok().flatten()
+    }
+
+    /// The next event, or `None` when the server closed the stream.
+    pub async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(event) = self.parse_one() {
+                return Some(event);
+            }
+            let chunk = self.body.next().await?.ok()?;
+            self.buffer.push_str(std::str::from_utf8(&chunk).expect("SSE is UTF-8"));
+        }
+    }
+
+    fn parse_one(&mut self) -> Option<SseEvent> {
+        loop {
+            let end = self.buffer.find("\n\n")?;
+            let block: String = self.buffer.drain(..end + 2).collect();
+            let (mut id, mut event, mut data) = (None, String::from("message"), String::new());
+            for line in block.lines() {
+                if let Some(value) = line.strip_prefix("id:") {
+                    id = Some(value.trim().to_owned());
+                } else if let Some(value) = line.strip_prefix("event:") {
+                    event = value.trim().to_owned();
+                } else if let Some(value) = line.strip_prefix("data:") {
+                    data.push_str(value.strip_prefix(' ').unwrap_or(value));
+                }
+            }
+            if data.is_empty() {
+                continue; // a heartbeat comment
+            }
+            if id.is_some() {
+                self.last_id = id.clone();
+            }
+            let data = serde_json::from_str(&data).expect("event data is JSON");
+            return Some(SseEvent { id, event, data });
+        }
+    }
+
+    /// Waits for an event of `kind` for which `accept` holds, skipping others.
+    #[track_caller]
+    pub fn wait_for<'a>(&'a mut self, kind: &'a str, accept: impl Fn(&Value) -> bool + 'a) -> impl std::future::Future<Output = SseEvent> + 'a {
+        async move {
+            let deadline = tokio::time::Instant::now() + crate::DEADLINE;
+            loop {
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                match self.next_within(left).await {
+                    Some(event) if event.event == kind && accept(&event.data) => return event,
+                    Some(_) => continue,
+                    None => panic!("no '{kind}' event as expected arrived within {:?}", crate::DEADLINE),
+                }
+            }
+        }
+    }
+
+    /// Waits for the `call` event of `call_id` in which `accept` holds.
+    pub async fn wait_for_call(&mut self, call_id: &str, accept: impl Fn(&Value) -> bool) -> Value {
+        let call_id = call_id.to_owned();
+        self.wait_for("call", move |call| call["id"] == call_id.as_str() && accept(call)).await.data
+    }
+
+    /// Every event before the marker invitation `marker` (see `Client::mark`): what
+    /// the server sent before a known later event, with no waiting on a clock.
+    pub async fn until_marker(&mut self, marker: &str) -> Vec<SseEvent> {
+        let mut before = Vec::new();
+        loop {
+            let event = self.next_within(crate::DEADLINE).await.unwrap_or_else(|| panic!("marker {marker} never arrived"));
+            if event.event == "invite" && event.data["url"] == marker {
+                return before;
+            }
+            before.push(event);
+        }
+    }
+
+    /// Waits until the server closes the stream.
+    pub async fn wait_closed(&mut self) {
+        let deadline = tokio::time::Instant::now() + crate::DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match tokio::time::timeout(left, self.next()).await {
+                Ok(None) => return,
+                Ok(Some(_)) => continue,
+                Err(_) => panic!("the event stream stayed open"),
+            }
+        }
+    }
+}

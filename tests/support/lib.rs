@@ -1,0 +1,15 @@
+//! The system-test harness: a real restphone-server on a loopback port, and small
+//! clients that speak HTTP and Server-Sent Events to it as a phone would.
+//!
+//! Waiting is always for an event with a deadline, never a sleep.
+
+mod client;
+mod events;
+mod server;
+
+pub use client::{Client, Reply};
+pub use events::{EventStream, SseEvent};
+pub use server::TestServer;
+
+/// How long any test waits for something that should happen at once.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
