@@ -1,1 +1,10 @@
+//! System tests of restphone-server: a real server on loopback, driven over HTTP and
+//! Server-Sent Events the way phones drive it.
 
+mod accounts;
+mod calls;
+mod errors;
+mod messages;
+mod push_channel;
+mod registrations;
+mod restart;

@@ -30,6 +30,8 @@ pub struct Config {
     pub heartbeat: Duration,
     /// How often timers (ring timeout, lapsed registrations, purges) are checked.
     pub sweep_interval: Duration,
+    /// How often the event log is trimmed.
+    pub prune_interval: Duration,
 }
 
 impl Config {
@@ -48,6 +50,7 @@ impl Config {
             event_log_max: 100_000,
             heartbeat: Duration::from_secs(15),
             sweep_interval: Duration::from_millis(250),
+            prune_interval: Duration::from_secs(10),
         }
     }
 

@@ -62,11 +62,13 @@ impl Shared {
     pub async fn verify_password(&self, email: &str, password: &str, address: Option<IpAddr>) -> ApiResult<User> {
         let key = auth::digest(&[email, password]);
         let now = Instant::now();
-        if let Some(user) = self.credentials.password(&key, now) {
-            return Ok(user);
-        }
+        // The lockout comes first: otherwise a cached password would answer guesses
+        // at full speed during it.
         if let Some(retry_after) = self.limiter.check(email, address, now) {
             return Err(ApiError::TooManyRequests { retry_after });
+        }
+        if let Some(user) = self.credentials.password(&key, now) {
+            return Ok(user);
         }
         let record = self.store.user_by_email(email).await?;
         let stored_hash = record.as_ref().map_or(auth::password::decoy(), |r| r.password_hash.as_str());

@@ -1,13 +1,8 @@
 //! The server's timers: calls that ring too long become `noanswer`, registrations
 //! lapse, ended calls are forgotten after their grace, the event log stays bounded.
 
-use std::time::Duration;
-
 use crate::routes::{announce_presence, decide};
 use crate::state::{AppState, now};
-
-/// The event log is pruned less often than the other timers run.
-const PRUNE_EVERY: Duration = Duration::from_secs(10);
 
 pub async fn run(state: AppState) {
     let mut closing = state.closing.clone();
@@ -22,7 +17,7 @@ pub async fn run(state: AppState) {
         if let Err(error) = sweep(&state).await {
             tracing::error!(%error, "timer sweep failed");
         }
-        if last_prune.elapsed() >= PRUNE_EVERY {
+        if last_prune.elapsed() >= state.config.prune_interval {
             last_prune = tokio::time::Instant::now();
             let config = &state.config;
             let before = now() - config.event_retention.as_millis() as i64;

@@ -7,7 +7,7 @@ use restphone_api::Created;
 use restphone_api::account::{Credentials, Profile, ProfileChange, Session, SignUp};
 use restphone_api::path;
 
-use super::{created, only_owner};
+use super::{created, only_owner, openapi as doc};
 use crate::auth::{self, User};
 use crate::domain::call::Actor;
 use crate::domain::validate;
@@ -28,6 +28,23 @@ fn profile_of(record: &UserRecord) -> Profile {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/user",
+    tag = "accounts",
+    operation_id = "sign_up",
+    summary = "Create an account",
+    request_body = SignUp,
+    responses(
+        (status = 201, description = "The account was created", body = Created, headers(("Location" = String, description = "The new user: `/user/{email}`"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 409, description = "The email already has an account: sign in instead", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, description = "The email, display name or password is not acceptable, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn sign_up(State(state): State<AppState>, Json(body): Json<SignUp>) -> ApiResult<Response> {
     let email = validate::email(&body.email).map_err(ApiError::Unprocessable)?;
     let display_name = validate::display_name(&body.display_name).map_err(ApiError::Unprocessable)?;
@@ -39,11 +56,51 @@ pub async fn sign_up(State(state): State<AppState>, Json(body): Json<SignUp>) ->
     Ok(created(&url.clone(), Created { id: record.id.to_string(), url }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/user/{email}",
+    tag = "accounts",
+    operation_id = "get_profile",
+    summary = "A user's profile",
+    description = "Any signed-in user may read it, so phones can show callers by name.",
+    params(("email" = String, Path, description = "The user's email")),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile", body = Profile),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, description = "There is no such user", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn profile(State(state): State<AppState>, _user: User, Path(email): Path<String>) -> ApiResult<axum::Json<Profile>> {
     let record = state.store.user_by_email(&email.to_lowercase()).await?.ok_or_else(|| ApiError::NotFound(format!("there is no user {email}")))?;
     Ok(axum::Json(profile_of(&record)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/user/{email}",
+    tag = "accounts",
+    operation_id = "change_profile",
+    summary = "Change my display name or password",
+    description = "Changes what is given and keeps the rest. A new password revokes every bearer token of the account.",
+    params(("email" = String, Path, description = "My email")),
+    request_body = ProfileChange,
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed profile", body = Profile),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The account was deleted meanwhile", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, description = "The display name or password is not acceptable, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn change_profile(State(state): State<AppState>, user: User, Path(email): Path<String>, Json(body): Json<ProfileChange>) -> ApiResult<axum::Json<Profile>> {
     only_owner(&user, &email, "change this account")?;
     let display_name = body.display_name.as_deref().map(validate::display_name).transpose().map_err(ApiError::Unprocessable)?;
@@ -61,6 +118,24 @@ pub async fn change_profile(State(state): State<AppState>, user: User, Path(emai
 }
 
 /// Ends the user's calls, removes their devices, messages and tokens, then the account.
+#[utoipa::path(
+    delete,
+    path = "/user/{email}",
+    tag = "accounts",
+    operation_id = "delete_account",
+    summary = "Delete my account",
+    description = "Ends my calls, removes my devices, messages and tokens, then the account.",
+    params(("email" = String, Path, description = "My email")),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "The account is gone"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "One of my calls ended at the same moment: try again", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn delete_account(State(state): State<AppState>, user: User, Path(email): Path<String>) -> ApiResult<StatusCode> {
     only_owner(&user, &email, "delete this account")?;
     let actor = Actor { user_id: user.id, email: user.email.clone(), device: None };
@@ -79,6 +154,25 @@ pub async fn delete_account(State(state): State<AppState>, user: User, Path(emai
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/session",
+    tag = "accounts",
+    operation_id = "sign_in",
+    summary = "Sign in for a bearer token",
+    description = "Send `Authorization: Bearer {token}` from then on, instead of the password.",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "A new bearer token", body = Session),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, description = "The body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn sign_in(State(state): State<AppState>, auth::ClientIp(address): auth::ClientIp, Json(body): Json<Credentials>) -> ApiResult<Response> {
     let email = body.email.trim().to_lowercase();
     let user = state.verify_password(&email, &body.password, address).await?;
@@ -89,6 +183,21 @@ pub async fn sign_in(State(state): State<AppState>, auth::ClientIp(address): aut
     Ok((StatusCode::CREATED, axum::Json(Session { token, user: path::user(&user.email) })).into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/session",
+    tag = "accounts",
+    operation_id = "sign_out",
+    summary = "Revoke the bearer token this request is sent with",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The token is revoked"),
+        (status = 400, description = "The request was not authenticated with a bearer token", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn sign_out(State(state): State<AppState>, _user: User, headers: HeaderMap) -> ApiResult<StatusCode> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)

@@ -10,7 +10,7 @@ use restphone_api::event::{CommandKind, EventKind};
 use restphone_api::path;
 use serde::Deserialize;
 
-use super::{created, sse, wants_event_stream};
+use super::{created, openapi as doc, sse, wants_event_stream};
 use crate::auth::User;
 use crate::domain::call::{Actor, CallError, CallRecord, DeviceRef, Party};
 use crate::domain::{ids, validate};
@@ -56,6 +56,28 @@ fn still_visible(state: &AppState, call: &CallRecord) -> bool {
     call.ended.as_ref().is_none_or(|ended| ended.at + state.config.ended_grace.as_millis() as i64 > now())
 }
 
+#[utoipa::path(
+    post,
+    path = "/call",
+    tag = "calls",
+    operation_id = "create_call",
+    summary = "Call a user",
+    description = "Every registered device of the callee rings. With `device`, that device of mine is told to dial (third-party dial).",
+    request_body = NewCall,
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 201, description = "The call was created", body = Created, headers(("Location" = String, description = "The call: `/call/{id}`"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 403, description = "The device is not mine", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such user, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No callee, myself as callee, an unacceptable subject or device, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<NewCall>) -> ApiResult<Response> {
     let subject = body.subject.as_deref().map(|s| validate::text("the subject", s, 200)).transpose().map_err(ApiError::Unprocessable)?;
     let to = body.to.ok_or_else(|| ApiError::Unprocessable("say whom to call: {\"to\": \"email\"}".to_owned()))?;
@@ -86,11 +108,47 @@ pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<
     Ok(created(&url.clone(), Created { id: call.id, url }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/call",
+    tag = "calls",
+    operation_id = "list_calls",
+    summary = "My calls",
+    description = "The calls I take part in; ended calls stay listed for a short grace period.",
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "My calls", body = Vec<restphone_api::call::Call>),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn list(State(state): State<AppState>, user: User) -> ApiResult<axum::Json<Vec<restphone_api::call::Call>>> {
     let calls = state.store.calls_of(user.id).await?;
     Ok(axum::Json(calls.iter().filter(|call| still_visible(&state, call)).map(wire::call).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/call/{id}",
+    tag = "calls",
+    operation_id = "get_call",
+    summary = "A call",
+    description = "With `Accept: text/event-stream` this is an active resource: a `call` event now, then one after every change, until the call ends.",
+    params(("id" = String, Path, description = "The call's id")),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The call, or a stream of `call` events", content(
+            (restphone_api::call::Call = "application/json"),
+            (String = "text/event-stream"),
+        )),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "I am not a participant of this call", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The call does not exist, or ended too long ago", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn get(State(state): State<AppState>, user: User, Path(call_id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
     let call = visible_call(&state, &user, &call_id).await?;
     if wants_event_stream(&headers) {
@@ -99,6 +157,30 @@ pub async fn get(State(state): State<AppState>, user: User, Path(call_id): Path<
     Ok(axum::Json(wire::call(&call)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/call/{id}",
+    tag = "calls",
+    operation_id = "take_call",
+    summary = "Take my side of the call on a device",
+    description = "Joins, pulls the call from another of my devices, or updates the session description of the device that has it.",
+    params(("id" = String, Path, description = "The call's id")),
+    request_body = Take,
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "My participant in the call", body = Created),
+        (status = 400, response = doc::BadRequest),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 403, description = "I am not a participant of this call, or the device is not mine", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The call does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The call does not allow this now (ended, left, or still ringing for the callee)", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unacceptable device or session, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn take(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Take>) -> ApiResult<axum::Json<Created>> {
     let session = body.session.as_deref().map(|s| validate::text("the session", s, 32 * 1024)).transpose().map_err(ApiError::Unprocessable)?;
     let device = device_ref(&state.my_device(&user, &body.url).await?);
@@ -108,6 +190,30 @@ pub async fn take(State(state): State<AppState>, user: User, Path(call_id): Path
     Ok(axum::Json(Created { id: participant.id.clone(), url: path::participant(&call.id, &participant.id) }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/call/{id}/events",
+    tag = "calls",
+    operation_id = "report_call_event",
+    summary = "Report what happened on a device",
+    description = "Alerting, answered, declined, hold, resume, end and the like, as seen by the reporting device.",
+    params(("id" = String, Path, description = "The call's id")),
+    request_body = Report,
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The call after the report", body = restphone_api::call::Call),
+        (status = 400, response = doc::BadRequest),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 403, description = "I am not a participant of this call, or the device is not mine", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The call does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The call does not allow this event now", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unacceptable device, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn report(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Report>) -> ApiResult<axum::Json<restphone_api::call::Call>> {
     let actor = actor(&state, &user, Some(&body.device)).await?;
     let now = now();
@@ -128,10 +234,58 @@ async fn tap(state: &AppState, user: &User, call_id: &str, target: &str, kind: C
     Ok(StatusCode::ACCEPTED)
 }
 
+#[utoipa::path(
+    post,
+    path = "/call/{id}/push",
+    tag = "calls",
+    operation_id = "push_call",
+    summary = "Push the call to another of my devices",
+    description = "Sends that device a `take` command on its push channel.",
+    params(("id" = String, Path, description = "The call's id")),
+    request_body = Target,
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 202, description = "The device was told"),
+        (status = 400, response = doc::BadRequest),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 403, description = "I am not a participant of this call, or the device is not mine", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The call does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The call is not live, or is already on that device", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unacceptable device, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn push(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Target>) -> ApiResult<StatusCode> {
     tap(&state, &user, &call_id, &body.device, CommandKind::Take).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/call/{id}/answer",
+    tag = "calls",
+    operation_id = "answer_call_on",
+    summary = "Answer the ringing call on another of my devices",
+    description = "Sends that device an `answer` command on its push channel (third-party answer).",
+    params(("id" = String, Path, description = "The call's id")),
+    request_body = Target,
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 202, description = "The device was told"),
+        (status = 400, response = doc::BadRequest),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 403, description = "I am not a participant of this call, or the device is not mine", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The call does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "I am not the callee, or the call no longer rings", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unacceptable device, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn answer_on(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Target>) -> ApiResult<StatusCode> {
     tap(&state, &user, &call_id, &body.device, CommandKind::Answer).await
 }
@@ -142,6 +296,31 @@ pub struct FromDevice {
     device: Option<String>,
 }
 
+#[utoipa::path(
+    delete,
+    path = "/call/{id}/{pid}",
+    tag = "calls",
+    operation_id = "leave_call",
+    summary = "Take myself out of a call",
+    description = "Leaving a ringing call cancels or declines it; a live call ends when fewer than two participants remain.",
+    params(
+        ("id" = String, Path, description = "The call's id"),
+        ("pid" = String, Path, description = "My participant's id"),
+        ("device" = Option<String>, Query, description = "The device that hangs up (id or `/login/...` URL)"),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "I left the call"),
+        (status = 400, response = doc::BadRequest),
+        (status = 403, description = "I am not a participant, the participant is not me, or the device is not mine", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The call or participant does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The call has ended, or I already left", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The device is named by something that is neither an id nor a `/login/...` URL", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn leave(State(state): State<AppState>, user: User, Path((call_id, pid)): Path<(String, String)>, Query(from): Query<FromDevice>) -> ApiResult<StatusCode> {
     let actor = actor(&state, &user, from.device.as_deref()).await?;
     let call = visible_call(&state, &user, &call_id).await?;
@@ -154,6 +333,30 @@ pub async fn leave(State(state): State<AppState>, user: User, Path((call_id, pid
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/call/{id}",
+    tag = "calls",
+    operation_id = "end_call",
+    summary = "End the call for everyone",
+    description = "Also from a device that does not handle the call (third-party hang-up).",
+    params(
+        ("id" = String, Path, description = "The call's id"),
+        ("device" = Option<String>, Query, description = "The device that hangs up (id or `/login/...` URL)"),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "The call has ended"),
+        (status = 400, response = doc::BadRequest),
+        (status = 403, description = "I am not a participant of this call, or the device is not mine", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The call does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The call has already ended, or I left it", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The device is named by something that is neither an id nor a `/login/...` URL", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn end(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Query(from): Query<FromDevice>) -> ApiResult<StatusCode> {
     let actor = actor(&state, &user, from.device.as_deref()).await?;
     visible_call(&state, &user, &call_id).await?;

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Deserialize;
 
-use super::sse;
+use super::{openapi as doc, sse};
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
@@ -16,6 +16,29 @@ pub struct WhichDevice {
     device: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "events",
+    operation_id = "push_channel",
+    summary = "A device's push channel (Server-Sent Events)",
+    description = "Every event for this device, each with an `id:`, an `event:` naming an `EventKind` and JSON data. Without `Last-Event-ID` the stream starts with what happens next; with it, it first replays what the device missed, or sends `reset` when the log no longer reaches back that far. The stream ends when the registration is removed or lapses.",
+    params(
+        ("device" = String, Query, description = "The device's id or its `/login/{email}/{id}` URL"),
+        ("Last-Event-ID" = Option<i64>, Header, description = "The id of the last event the device received"),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The event stream", body = String, content_type = "text/event-stream"),
+        (status = 400, description = "No device named, a malformed query string, or a `Last-Event-ID` this server did not send", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "The device is not mine", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The device is not registered, or its registration lapsed", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The device is named by something that is neither an id nor a `/login/...` URL", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn push_channel(State(state): State<AppState>, user: User, Query(query): Query<WhichDevice>, headers: HeaderMap) -> ApiResult<axum::response::Response> {
     let named = query.device.ok_or_else(|| ApiError::BadRequest("name the device: GET /events?device={id}".to_owned()))?;
     let device = state.my_device(&user, &named).await?;

@@ -5,12 +5,35 @@ use axum::extract::{Path, Request, State};
 use axum::http::{Method, StatusCode};
 use restphone_api::event::{EventKind, INVITE_COMMANDS};
 
+use super::openapi as doc;
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::store::NewEvent;
 
+#[utoipa::path(
+    post,
+    path = "/invite/{email}",
+    tag = "invites",
+    operation_id = "invite",
+    summary = "Pass an invitation on to every device of a user",
+    description = "The body is a JSON object with `command` (`invite`, `cancel`, `reject` or `accept`) and `url` (what the invitation is about, e.g. `/call/{id}`); the rest is passed on as it is. Every device of the user gets it as an `invite` event, with the sender added as `from`.\n\n`SEND /login/{email}` with the same body does the same: a custom method, so OpenAPI cannot list it as an operation.",
+    params(("email" = String, Path, description = "Whom to invite")),
+    request_body(content = serde_json::Value, description = "The invitation", content_type = "application/json", example = json!({"command": "invite", "url": "/call/abc"})),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 202, description = "The invitation was passed on"),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, description = "There is no such user", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, description = "The body is not an object, or lacks a known `command` or a string `url`", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn invite(State(state): State<AppState>, user: User, Path(email): Path<String>, Json(body): Json<serde_json::Value>) -> ApiResult<StatusCode> {
     let serde_json::Value::Object(mut body) = body else {
         return Err(ApiError::Unprocessable("the invitation must be a JSON object".to_owned()));

@@ -7,7 +7,7 @@ use restphone_api::event::EventKind;
 use restphone_api::login::{OnlineUser, Refresh, Register, Registered};
 use restphone_api::path;
 
-use super::{created, only_owner, sse, wants_event_stream};
+use super::{created, only_owner, openapi as doc, sse, wants_event_stream};
 use crate::auth::User;
 use crate::domain::{ids, validate};
 use crate::error::{ApiError, ApiResult};
@@ -27,6 +27,28 @@ pub async fn announce_presence(state: &Shared, user_id: i64, email: &str) -> Api
     state.log(vec![NewEvent::to_user(user_id, EventKind::Presence, &wire::presence(email, &devices, true))]).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/login/{email}",
+    tag = "logins",
+    operation_id = "register_device",
+    summary = "Register one of my devices",
+    description = "The registration lapses after `expires` seconds unless refreshed with `PUT /login/{email}/{id}`.",
+    params(("email" = String, Path, description = "My email")),
+    request_body = Register,
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 201, description = "The device is registered", body = Registered, headers(("Location" = String, description = "The registration: `/login/{email}/{id}`"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, description = "The device name or contact is not acceptable, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn register(State(state): State<AppState>, user: User, Path(email): Path<String>, Json(body): Json<Register>) -> ApiResult<Response> {
     only_owner(&user, &email, "register devices for this account")?;
     let name = validate::device_name(&body.device.name).map_err(ApiError::Unprocessable)?;
@@ -41,6 +63,28 @@ pub async fn register(State(state): State<AppState>, user: User, Path(email): Pa
 }
 
 /// The hot path of every device: keep it to one indexed update.
+#[utoipa::path(
+    put,
+    path = "/login/{email}/{id}",
+    tag = "logins",
+    operation_id = "refresh_device",
+    summary = "Refresh a registration",
+    description = "Keeps the registration alive, optionally with a new lifetime or device name. The body may be empty.",
+    params(("email" = String, Path, description = "My email"), ("id" = String, Path, description = "The registration's id")),
+    request_body(content = Option<Refresh>, description = "What to change; empty to only refresh", content_type = "application/json"),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The refreshed registration", body = Registered),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The registration does not exist or has lapsed: register again", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, description = "The device name is not acceptable, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn refresh(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>, Body(body): Body) -> ApiResult<axum::Json<Registered>> {
     only_owner(&user, &email, "refresh this registration")?;
     let change: Refresh = if body.iter().all(u8::is_ascii_whitespace) {
@@ -59,6 +103,24 @@ pub async fn refresh(State(state): State<AppState>, user: User, Path((email, id)
     Ok(axum::Json(registered(&user.email, &device, now)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/login/{email}/{id}",
+    tag = "logins",
+    operation_id = "unregister_device",
+    summary = "Remove a registration",
+    description = "The device's push channel closes.",
+    params(("email" = String, Path, description = "My email"), ("id" = String, Path, description = "The registration's id")),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "The registration is gone"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The registration does not exist", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn unregister(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
     only_owner(&user, &email, "remove this account's devices")?;
     if !state.store.delete_device(user.id, &id).await? {
@@ -69,6 +131,26 @@ pub async fn unregister(State(state): State<AppState>, user: User, Path((email, 
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/login/{email}",
+    tag = "logins",
+    operation_id = "get_presence",
+    summary = "A user's registered devices (presence)",
+    description = "Any signed-in user may look; only the owner sees the devices' `contact`. With `Accept: text/event-stream` this is an active resource: a `presence` event now, then one after every change.",
+    params(("email" = String, Path, description = "The user's email")),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The user's live registrations, or a stream of `presence` events", content(
+            (restphone_api::login::Presence = "application/json"),
+            (String = "text/event-stream"),
+        )),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, description = "There is no such user", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn list(State(state): State<AppState>, user: User, Path(email): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
     let email = email.to_lowercase();
     let owner = state.store.user_by_email(&email).await?.ok_or_else(|| ApiError::NotFound(format!("there is no user {email}")))?;
@@ -81,6 +163,21 @@ pub async fn list(State(state): State<AppState>, user: User, Path(email): Path<S
     Ok(axum::Json(presence).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/login",
+    tag = "logins",
+    operation_id = "list_online",
+    summary = "Who is online",
+    description = "Every user with at least one live registration.",
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The users online", body = Vec<OnlineUser>),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn online(State(state): State<AppState>, _user: User) -> ApiResult<axum::Json<Vec<OnlineUser>>> {
     let users = state.store.online_users(now()).await?;
     Ok(axum::Json(

@@ -10,7 +10,7 @@ use restphone_api::message::{Message, MessageChange, MessageKind, TextMessage};
 use restphone_api::path;
 use tower::ServiceExt;
 
-use super::{created, only_owner};
+use super::{created, only_owner, openapi as doc};
 use crate::auth::User;
 use crate::domain::{ids, validate};
 use crate::error::{ApiError, ApiResult};
@@ -36,6 +36,32 @@ fn notice(owner_email: &str, record: &MessageRecord, deleted: bool) -> MessageNo
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/user/{email}/message",
+    tag = "messages",
+    operation_id = "leave_message",
+    summary = "Leave a voice or text message",
+    description = "Anyone signed in may leave one. A voice message is the Ogg Opus file itself (`audio/ogg`, also accepted as `audio/opus`); a text message is a `TextMessage` (`application/json`). The owner's devices hear of it as a `message` event.",
+    params(("email" = String, Path, description = "The mailbox owner's email")),
+    request_body(description = "The Ogg Opus file, or the text", content(
+        ("audio/ogg"),
+        ("audio/opus"),
+        (TextMessage = "application/json"),
+    )),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 201, description = "The message was left", body = Created, headers(("Location" = String, description = "The message: `/user/{email}/message/{id}`"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 404, description = "There is no such user", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The message is larger than this server accepts", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is neither `audio/ogg` nor `application/json`", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a usable Ogg Opus file, or an empty, too long or malformed text", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<String>, headers: HeaderMap, Body(body): Body) -> ApiResult<Response> {
     let owner = recipient(&state, &email).await?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -85,6 +111,22 @@ pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<
     Ok(created(&url.clone(), Created { id: record.id, url }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/user/{email}/message",
+    tag = "messages",
+    operation_id = "list_messages",
+    summary = "My messages",
+    params(("email" = String, Path, description = "My email")),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "My messages", body = Vec<Message>),
+        (status = 403, description = "This is not my mailbox", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn list(State(state): State<AppState>, user: User, Path(email): Path<String>) -> ApiResult<axum::Json<Vec<Message>>> {
     only_owner(&user, &email, "read these messages")?;
     let messages = state.store.messages_of(user.id).await?;
@@ -96,11 +138,51 @@ async fn owned(state: &AppState, user: &User, email: &str, id: &str) -> ApiResul
     state.store.message(user.id, id).await?.ok_or_else(|| ApiError::not_found("that message"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/user/{email}/message/{id}",
+    tag = "messages",
+    operation_id = "get_message",
+    summary = "One of my messages",
+    params(("email" = String, Path, description = "My email"), ("id" = String, Path, description = "The message's id")),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The message", body = Message),
+        (status = 403, description = "This is not my mailbox", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such message", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn get(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>) -> ApiResult<axum::Json<Message>> {
     let record = owned(&state, &user, &email, &id).await?;
     Ok(axum::Json(wire::message(&user.email, &record)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/user/{email}/message/{id}",
+    tag = "messages",
+    operation_id = "change_message",
+    summary = "Mark one of my messages heard or unheard",
+    description = "My devices hear of the change as a `message` event.",
+    params(("email" = String, Path, description = "My email"), ("id" = String, Path, description = "The message's id")),
+    request_body = MessageChange,
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed message", body = Message),
+        (status = 400, response = doc::BadRequest),
+        (status = 403, description = "This is not my mailbox", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such message", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, description = "The body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn change(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>, Json(body): Json<MessageChange>) -> ApiResult<axum::Json<Message>> {
     let mut record = owned(&state, &user, &email, &id).await?;
     if record.heard != body.heard {
@@ -111,6 +193,24 @@ pub async fn change(State(state): State<AppState>, user: User, Path((email, id))
     Ok(axum::Json(wire::message(&user.email, &record)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/user/{email}/message/{id}",
+    tag = "messages",
+    operation_id = "delete_message",
+    summary = "Delete one of my messages",
+    description = "My devices hear of it as a `message` event with `deleted`.",
+    params(("email" = String, Path, description = "My email"), ("id" = String, Path, description = "The message's id")),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "The message is gone"),
+        (status = 403, description = "This is not my mailbox", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such message", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn delete(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
     owned(&state, &user, &email, &id).await?;
     let record = state.store.delete_message(user.id, &id).await?.ok_or_else(|| ApiError::not_found("that message"))?;
@@ -122,6 +222,30 @@ pub async fn delete(State(state): State<AppState>, user: User, Path((email, id))
 }
 
 /// Streams the Ogg Opus file, honouring `Range` so a player can seek.
+#[utoipa::path(
+    get,
+    path = "/user/{email}/message/{id}/audio",
+    tag = "messages",
+    operation_id = "get_message_audio",
+    summary = "Play a voice message",
+    description = "The Ogg Opus file. `Range` requests are honoured, so a player can seek.",
+    params(
+        ("email" = String, Path, description = "My email"),
+        ("id" = String, Path, description = "The message's id"),
+        ("Range" = Option<String>, Header, description = "A byte range, e.g. `bytes=0-1023`"),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The whole file", content(("audio/ogg")), headers(("Accept-Ranges" = String, description = "`bytes`"))),
+        (status = 206, description = "The range asked for", content(("audio/ogg")), headers(("Content-Range" = String, description = "Which bytes of the file this is"))),
+        (status = 403, description = "This is not my mailbox", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such message, or it is a text message", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 416, description = "The range lies outside the file", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 401, response = doc::Unauthorized),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn audio(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>, request: Request) -> ApiResult<Response> {
     let record = owned(&state, &user, &email, &id).await?;
     let file = record.audio_file.ok_or_else(|| ApiError::NotFound("this is a text message: it has no audio".to_owned()))?;

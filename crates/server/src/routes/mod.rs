@@ -6,6 +6,7 @@ mod events;
 mod invites;
 mod logins;
 mod messages;
+mod openapi;
 mod sse;
 
 pub use calls::decide;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     let message_limit = DefaultBodyLimit::max(state.config.max_message_bytes);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi::document))
         .route("/user", post(accounts::sign_up))
         .route("/user/{email}", get(accounts::profile).patch(accounts::change_profile).delete(accounts::delete_account))
         .route("/session", post(accounts::sign_in).delete(accounts::sign_out))
@@ -51,6 +53,17 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "server",
+    operation_id = "healthz",
+    summary = "Whether the server and its database answer",
+    responses(
+        (status = 200, description = "The server is up", body = serde_json::Value, example = json!({"status": "ok"})),
+        (status = 500, response = openapi::Internal),
+    ),
+)]
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<impl IntoResponse, ApiError> {
     state.store.last_event_id().await?;
     Ok((StatusCode::OK, axum::Json(serde_json::json!({ "status": "ok" }))))
