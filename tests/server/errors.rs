@@ -15,6 +15,7 @@ async fn client_mistakes_get_a_clear_problem_and_never_a_500() {
         (raw("POST", "/call").json(&json!({})), 422),
         (raw("GET", "/call/doesnotexist"), 404),
         (raw("GET", "/no/such/thing"), 404),
+        (raw("GET", "/user/%FF%FE"), 400),
         (raw("PUT", "/call"), 405),
         (raw("BREW", "/login/alice@example.com"), 405),
         (raw("POST", "/login/alice@example.com").json(&json!({"contact": "x", "device": {"name": ""}})), 422),

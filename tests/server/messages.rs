@@ -39,7 +39,9 @@ async fn bob_leaves_a_voice_message_and_alice_plays_seeks_and_marks_it() {
     assert_eq!(middle.headers()["content-range"], format!("bytes 1000-1999/{}", file.len()));
     assert_eq!(middle.bytes().await.unwrap().as_ref(), &file[1000..2000]);
     let beyond = alice.request(reqwest::Method::GET, audio_path).header("range", format!("bytes={}-", file.len() + 10));
-    alice.send(beyond).await.problem(416);
+    let refused = alice.send(beyond).await;
+    assert_eq!(refused.headers["content-range"], format!("bytes */{}", file.len()));
+    refused.problem(416);
 
     // Heard on one device shows heard on the other.
     alice.patch(&format!("/user/alice@example.com/message/{id}"), json!({"heard": true})).await.expect(200);

@@ -105,7 +105,7 @@ impl Shared {
     /// One of `user`'s live devices, named by id or by its `/login/{email}/{id}` URL.
     pub async fn my_device(&self, user: &User, named: &str) -> ApiResult<DeviceRecord> {
         let id = match restphone_api::path::parse_login(named) {
-            Some((email, _)) if email != user.email => return Err(ApiError::Forbidden(format!("{named} is not one of your devices"))),
+            Some((email, _)) if !email.eq_ignore_ascii_case(&user.email) => return Err(ApiError::Forbidden(format!("{named} is not one of your devices"))),
             Some((_, id)) => id,
             None if named.contains('/') => return Err(ApiError::Unprocessable(format!("'{named}' is neither a device id nor a /login/{{email}}/{{id}} URL"))),
             None => named,

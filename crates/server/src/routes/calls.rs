@@ -1,7 +1,7 @@
 //! `/call`: create, list, read (also as an active resource), take, report, push,
 //! remote answer, leave and end.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use restphone_api::Created;
@@ -15,7 +15,7 @@ use crate::auth::User;
 use crate::domain::call::{Actor, CallError, CallRecord, DeviceRef, Party};
 use crate::domain::{ids, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::{AppState, now};
 use crate::store::{DeviceRecord, NewEvent};
 use crate::wire;

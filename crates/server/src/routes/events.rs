@@ -49,5 +49,5 @@ pub async fn push_channel(State(state): State<AppState>, user: User, Query(query
             Some(parsed.ok_or_else(|| ApiError::BadRequest("Last-Event-ID must be an event id this server sent".to_owned()))?)
         }
     };
-    Ok(sse::push_channel(state, user.id, device.id, last_event_id))
+    sse::push_channel(state, user.id, device.id, last_event_id).await
 }

@@ -1,14 +1,14 @@
 //! `POST /invite/{email}` and its seed form `SEND /login/{email}`: pass a JSON
 //! object on to every device of the user, with the sender added as `from`.
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use restphone_api::event::{EventKind, INVITE_COMMANDS};
 
 use super::openapi as doc;
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Json;
+use crate::extract::{Json, Path};
 use crate::state::AppState;
 use crate::store::NewEvent;
 

@@ -1,6 +1,6 @@
 //! `/login`: registering, refreshing and removing devices, and who is online.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use restphone_api::event::EventKind;
@@ -11,7 +11,7 @@ use super::{created, only_owner, openapi as doc, sse, wants_event_stream};
 use crate::auth::User;
 use crate::domain::{ids, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, Json};
+use crate::extract::{Body, Json, Path};
 use crate::state::{AppState, Shared, now};
 use crate::store::{DeviceRecord, NewEvent};
 use crate::wire;

@@ -1,7 +1,7 @@
 //! `/user/{email}/message`: anyone signed in leaves a voice or text message; only the
 //! owner lists, reads, plays, marks and deletes them.
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use restphone_api::Created;
@@ -14,7 +14,7 @@ use super::{created, only_owner, openapi as doc};
 use crate::auth::User;
 use crate::domain::{ids, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, Json};
+use crate::extract::{Body, Json, Path};
 use crate::state::{AppState, Shared, now};
 use crate::store::{MessageRecord, NewEvent, UserRecord};
 use crate::{storage, wire};
@@ -81,7 +81,9 @@ pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<
     };
     match media_type.as_str() {
         "audio/ogg" | "audio/opus" => {
-            let info = oggopus::inspect(&body).map_err(|e| ApiError::Unprocessable(format!("this is not a usable Ogg Opus file: {e}")))?;
+            let bytes = body.clone();
+            let inspected = tokio::task::spawn_blocking(move || oggopus::inspect(&bytes)).await.map_err(ApiError::internal)?;
+            let info = inspected.map_err(|e| ApiError::Unprocessable(format!("this is not a usable Ogg Opus file: {e}")))?;
             record.kind = MessageKind::Voice;
             record.duration_ms = Some(info.duration_ms);
             record.size = Some(body.len() as u64);
@@ -134,7 +136,7 @@ pub async fn list(State(state): State<AppState>, user: User, Path(email): Path<S
 }
 
 async fn owned(state: &AppState, user: &User, email: &str, id: &str) -> ApiResult<MessageRecord> {
-    only_owner(user, email, "read these messages")?;
+    only_owner(user, email, "read or change these messages")?;
     state.store.message(user.id, id).await?.ok_or_else(|| ApiError::not_found("that message"))
 }
 
@@ -250,12 +252,18 @@ pub async fn audio(State(state): State<AppState>, user: User, Path((email, id)):
     let record = owned(&state, &user, &email, &id).await?;
     let file = record.audio_file.ok_or_else(|| ApiError::NotFound("this is a text message: it has no audio".to_owned()))?;
     let path = state.config.messages_dir().join(file);
+    if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        return Err(ApiError::internal(format!("the audio of message {id} is missing from {}", path.display())));
+    }
     let response = tower_http::services::ServeFile::new_with_mime(path, &"audio/ogg".parse().expect("a valid mime type"))
         .oneshot(request)
         .await
         .map_err(ApiError::internal)?;
     if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
-        return Err(ApiError::RangeNotSatisfiable(format!("the range asked for lies outside the {} bytes of this message", record.size.unwrap_or(0))));
+        let size = record.size.unwrap_or(0);
+        let mut refused = ApiError::RangeNotSatisfiable(format!("the range asked for lies outside the {size} bytes of this message")).into_response();
+        refused.headers_mut().insert(header::CONTENT_RANGE, format!("bytes */{size}").parse().expect("a valid header"));
+        return Ok(refused);
     }
     Ok(response.into_response())
 }

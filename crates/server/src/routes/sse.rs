@@ -36,14 +36,16 @@ fn json_frame(kind: EventKind, data: &impl serde::Serialize) -> Event {
 /// The device's push channel. Without `last_event_id` it starts with what happens
 /// next (the device resyncs from `GET /call`); with it, it first replays every event
 /// the device missed, or sends `reset` when the log no longer reaches back that far.
-pub fn push_channel(state: AppState, user_id: i64, device_id: String, last_event_id: Option<i64>) -> Events {
+///
+/// The subscription is made, and the log's position read, before the response is
+/// sent: an event logged after the client sees the headers is never skipped.
+pub async fn push_channel(state: AppState, user_id: i64, device_id: String, last_event_id: Option<i64>) -> crate::error::ApiResult<Events> {
     let mut deliveries = state.hub.subscribe(user_id);
+    let last_logged = state.store.last_event_id().await?;
+    let pruned_through = state.store.pruned_through().await?;
     let mut closing = state.closing.clone();
     let heartbeat = state.config.heartbeat;
     let stream = async_stream::stream! {
-        let (Ok(last_logged), Ok(pruned_through)) = (state.store.last_event_id().await, state.store.pruned_through().await) else {
-            return;
-        };
         let mut cursor = last_logged;
         match last_event_id {
             Some(seen) if seen >= pruned_through && seen <= last_logged => cursor = seen,
@@ -80,7 +82,7 @@ pub fn push_channel(state: AppState, user_id: i64, device_id: String, last_event
             }
         }
     };
-    sse(heartbeat, stream)
+    Ok(sse(heartbeat, stream))
 }
 
 /// `GET /call/{id}` as an active resource: the call now, then each change until it ends.
