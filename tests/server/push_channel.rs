@@ -85,3 +85,15 @@ async fn invitations_reach_every_device_of_the_user_with_the_sender() {
     bob.post("/invite/alice@example.com", json!(["invite"])).await.problem(422);
     bob.post("/invite/nobody@example.com", json!({"command": "invite", "url": "/x"})).await.problem(404);
 }
+
+#[tokio::test]
+async fn idle_streams_get_heartbeat_comments() {
+    use futures::StreamExt;
+    let server = TestServer::start_with(|config| config.heartbeat = std::time::Duration::from_millis(100)).await;
+    let alice = Client::sign_up(&server.base, "alice").await;
+    let laptop = alice.register("Laptop").await;
+    let response = alice.request(reqwest::Method::GET, &format!("/events?device={laptop}")).send().await.unwrap();
+    let mut body = response.bytes_stream();
+    let chunk = tokio::time::timeout(restphone_system_tests::DEADLINE, body.next()).await.expect("a heartbeat in time").unwrap().unwrap();
+    assert!(chunk.starts_with(b":"), "an SSE comment, got {chunk:?}");
+}

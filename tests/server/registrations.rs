@@ -81,3 +81,20 @@ async fn a_registration_lapses_unless_refreshed_and_a_lapsed_device_stops_ringin
     assert_eq!(call["state"], "ended");
     assert_eq!(call["ended"]["reason"], "unavailable");
 }
+
+#[tokio::test]
+async fn presence_is_an_active_resource_that_hides_contacts_from_others() {
+    let server = TestServer::start().await;
+    let alice = Client::sign_up(&server.base, "alice").await;
+    let bob = Client::sign_up(&server.base, "bob").await;
+    let request = bob.request(reqwest::Method::GET, "/login/alice@example.com").header("accept", "text/event-stream");
+    let mut watch = restphone_system_tests::EventStream::open(request).await;
+    let initial = watch.next().await.unwrap();
+    assert_eq!((initial.event.as_str(), initial.data["devices"].as_array().unwrap().len()), ("presence", 0));
+    let laptop = alice.register("Laptop").await;
+    let online = watch.wait_for("presence", |p| p["devices"].as_array().unwrap().len() == 1).await.data;
+    assert_eq!(online["devices"][0]["name"], "Laptop");
+    assert!(online["devices"][0]["contact"].is_null(), "Bob sees Alice's contact");
+    alice.delete(&format!("/login/alice@example.com/{laptop}")).await.expect(204);
+    watch.wait_for("presence", |p| p["devices"].as_array().unwrap().is_empty()).await;
+}
