@@ -70,17 +70,14 @@ impl EventStream {
     }
 
     /// Waits for an event of `kind` for which `accept` holds, skipping others.
-    #[track_caller]
-    pub fn wait_for<'a>(&'a mut self, kind: &'a str, accept: impl Fn(&Value) -> bool + 'a) -> impl std::future::Future<Output = SseEvent> + 'a {
-        async move {
-            let deadline = tokio::time::Instant::now() + crate::DEADLINE;
-            loop {
-                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                match self.next_within(left).await {
-                    Some(event) if event.event == kind && accept(&event.data) => return event,
-                    Some(_) => continue,
-                    None => panic!("no '{kind}' event as expected arrived within {:?}", crate::DEADLINE),
-                }
+    pub async fn wait_for(&mut self, kind: &str, accept: impl Fn(&Value) -> bool) -> SseEvent {
+        let deadline = tokio::time::Instant::now() + crate::DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_within(left).await {
+                Some(event) if event.event == kind && accept(&event.data) => return event,
+                Some(_) => continue,
+                None => panic!("no '{kind}' event as expected arrived within {:?}", crate::DEADLINE),
             }
         }
     }

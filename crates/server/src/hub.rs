@@ -49,10 +49,10 @@ impl Hub {
 
     fn send(&self, user_id: i64, delivery: Delivery) {
         let mut users = self.users.lock().expect("hub lock");
-        if let Some(sender) = users.get(&user_id) {
-            if sender.send(delivery).is_err() {
-                users.remove(&user_id);
-            }
+        if let Some(sender) = users.get(&user_id)
+            && sender.send(delivery).is_err()
+        {
+            users.remove(&user_id);
         }
     }
 }

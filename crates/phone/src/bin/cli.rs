@@ -1,0 +1,136 @@
+//! `restphone-cli --server URL --user EMAIL --password P --device NAME <command>`:
+//! a scriptable phone. `run` reads commands line by line on standard input and
+//! writes one JSON object per line: the snapshot after every change (it has
+//! `calls`), and each command's result (`ok: true`) or error (`ok: false`).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use restphone_phone::client::ServerClient;
+use restphone_phone::{Command, Phone, PhoneConfig, PhoneError};
+use serde_json::json;
+use tokio::io::AsyncBufReadExt;
+
+#[derive(Parser)]
+#[command(version, about = "A scriptable restphone phone")]
+struct Args {
+    #[arg(long, default_value = "http://127.0.0.1:7080")]
+    server: String,
+    #[arg(long)]
+    user: String,
+    #[arg(long)]
+    password: String,
+    #[arg(long, default_value = "restphone-cli")]
+    device: String,
+    /// Display name for `signup` (default: the part of the email before '@').
+    #[arg(long)]
+    display_name: Option<String>,
+    #[command(subcommand)]
+    command: Action,
+}
+
+#[derive(Subcommand)]
+enum Action {
+    /// Create the account.
+    Signup,
+    /// List my registered devices.
+    Devices,
+    /// List my current calls.
+    Calls,
+    /// Send a text message.
+    Message { to: String, text: Vec<String> },
+    /// Run the phone, reading commands from standard input.
+    Run {
+        /// Answer every incoming call.
+        #[arg(long)]
+        auto_answer: bool,
+        /// Registration lifetime to ask for, in seconds.
+        #[arg(long, default_value_t = 300)]
+        expires: u32,
+    },
+}
+
+fn print(value: serde_json::Value) {
+    println!("{value}");
+}
+
+fn error_json(error: &PhoneError) -> serde_json::Value {
+    json!({ "message": error.to_string(), "debug": format!("{error:?}") })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        Action::Signup => {
+            let name = args.display_name.clone().unwrap_or_else(|| args.user.split('@').next().unwrap_or_default().to_owned());
+            ServerClient::sign_up(&args.server, &args.user, &args.password, &name).await.map(|()| json!({ "ok": true, "user": args.user }))
+        }
+        Action::Devices => one_shot(&args, |client| async move { client.devices_of(&client.email).await.map(|p| json!(p.devices)) }).await,
+        Action::Calls => one_shot(&args, |client| async move { client.calls().await.map(|c| json!(c)) }).await,
+        Action::Message { ref to, ref text } => {
+            let (to, text) = (to.clone(), text.join(" "));
+            one_shot(&args, |client| async move { client.send_text(&to, &text).await.map(|m| json!(m)) }).await
+        }
+        Action::Run { auto_answer, expires } => {
+            let config = PhoneConfig { server: args.server.clone(), email: args.user.clone(), password: args.password.clone(), device_name: args.device.clone(), expires, auto_answer };
+            run(config).await
+        }
+    };
+    match result {
+        Ok(value) => {
+            print(value);
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("restphone-cli: {error}");
+            print(json!({ "ok": false, "error": error_json(&error) }));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn one_shot<F, Fut>(args: &Args, action: F) -> Result<serde_json::Value, PhoneError>
+where
+    F: FnOnce(ServerClient) -> Fut,
+    Fut: std::future::Future<Output = Result<serde_json::Value, PhoneError>>,
+{
+    let client = ServerClient::sign_in(&args.server, &args.user, &args.password).await?;
+    let result = action(client.clone()).await;
+    let _ = client.sign_out().await;
+    result
+}
+
+async fn run(config: PhoneConfig) -> Result<serde_json::Value, PhoneError> {
+    let phone = Phone::start(config).await?;
+    let mut snapshots = phone.snapshots();
+    let printer = tokio::spawn(async move {
+        loop {
+            let snapshot = snapshots.borrow_and_update().clone();
+            print(json!(snapshot));
+            if snapshots.changed().await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line == "quit" {
+            break;
+        }
+        match Command::parse(line) {
+            Ok(command) => match phone.execute(command).await {
+                Ok(result) => print(json!({ "command": line, "ok": true, "result": result })),
+                Err(error) => print(json!({ "command": line, "ok": false, "error": error_json(&error) })),
+            },
+            Err(message) => print(json!({ "command": line, "ok": false, "error": { "message": message } })),
+        }
+    }
+    phone.quit().await;
+    printer.abort();
+    Ok(json!({ "ok": true, "quit": true }))
+}

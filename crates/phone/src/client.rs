@@ -1,0 +1,163 @@
+//! The server's REST interface as typed calls. Each call returns the wire type or a
+//! `PhoneError` built from the problem body the server sent.
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use restphone_api::Created;
+use restphone_api::account::{Credentials, Session, SignUp};
+use restphone_api::call::{Call, CallEvent, NewCall, Report, Take, Target};
+use restphone_api::login::{DeviceInfo, OnlineUser, Presence, Refresh, Register, Registered};
+use restphone_api::message::TextMessage;
+use restphone_api::path;
+use restphone_api::problem::Problem;
+use serde::de::DeserializeOwned;
+
+use crate::error::PhoneError;
+
+#[derive(Clone)]
+pub struct ServerClient {
+    http: reqwest::Client,
+    base: String,
+    pub email: String,
+    token: String,
+}
+
+/// The `detail` of a problem body, or the status when the body is not one.
+async fn refusal(response: reqwest::Response) -> PhoneError {
+    let status = response.status().as_u16();
+    match response.json::<Problem>().await {
+        Ok(problem) => PhoneError::Refused { status, detail: problem.detail },
+        Err(_) => PhoneError::Refused { status, detail: format!("HTTP {status}") },
+    }
+}
+
+fn unreachable(base: &str, error: reqwest::Error) -> PhoneError {
+    PhoneError::ServerUnreachable { server: base.to_owned(), reason: error.to_string() }
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(5)).build().expect("an HTTP client")
+}
+
+impl ServerClient {
+    pub async fn sign_up(base: &str, email: &str, password: &str, display_name: &str) -> Result<(), PhoneError> {
+        let body = SignUp { email: email.to_owned(), password: password.to_owned(), display_name: display_name.to_owned() };
+        let response = http().post(format!("{base}/user")).json(&body).send().await.map_err(|e| unreachable(base, e))?;
+        if response.status() == StatusCode::CREATED { Ok(()) } else { Err(refusal(response).await) }
+    }
+
+    /// Signs in for a bearer token; the password is not kept.
+    pub async fn sign_in(base: &str, email: &str, password: &str) -> Result<Self, PhoneError> {
+        let http = http();
+        let body = Credentials { email: email.to_owned(), password: password.to_owned() };
+        let response = http.post(format!("{base}/session")).json(&body).send().await.map_err(|e| unreachable(base, e))?;
+        match response.status() {
+            StatusCode::CREATED => {
+                let session: Session = response.json().await.map_err(|e| PhoneError::Protocol(e.to_string()))?;
+                Ok(Self { http, base: base.trim_end_matches('/').to_owned(), email: email.trim().to_lowercase(), token: session.token })
+            }
+            StatusCode::UNAUTHORIZED => Err(PhoneError::WrongPassword),
+            _ => Err(refusal(response).await),
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token)
+    }
+
+    async fn send(&self, request: RequestBuilder) -> Result<reqwest::Response, PhoneError> {
+        let response = request.send().await.map_err(|e| unreachable(&self.base, e))?;
+        if response.status().is_success() { Ok(response) } else { Err(refusal(response).await) }
+    }
+
+    async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, PhoneError> {
+        self.send(request).await?.json().await.map_err(|e| PhoneError::Protocol(e.to_string()))
+    }
+
+    pub async fn sign_out(&self) -> Result<(), PhoneError> {
+        self.send(self.request(Method::DELETE, "/session")).await.map(drop)
+    }
+
+    pub async fn register(&self, device_name: &str, expires: u32) -> Result<Registered, PhoneError> {
+        let body = Register { contact: format!("sse:{device_name}"), device: DeviceInfo { name: device_name.to_owned() }, expires: Some(expires) };
+        self.json(self.request(Method::POST, &path::logins(&self.email)).json(&body)).await
+    }
+
+    /// `RegistrationGone` when the server forgot the device (lapsed, or a reset server).
+    pub async fn refresh(&self, device_id: &str, expires: u32) -> Result<Registered, PhoneError> {
+        let body = Refresh { expires: Some(expires), device: None };
+        match self.json(self.request(Method::PUT, &path::login(&self.email, device_id)).json(&body)).await {
+            Err(PhoneError::Refused { status: 404, .. }) => Err(PhoneError::RegistrationGone),
+            other => other,
+        }
+    }
+
+    pub async fn unregister(&self, device_id: &str) -> Result<(), PhoneError> {
+        self.send(self.request(Method::DELETE, &path::login(&self.email, device_id))).await.map(drop)
+    }
+
+    pub async fn devices_of(&self, email: &str) -> Result<Presence, PhoneError> {
+        self.json(self.request(Method::GET, &path::logins(email))).await
+    }
+
+    pub async fn online(&self) -> Result<Vec<OnlineUser>, PhoneError> {
+        self.json(self.request(Method::GET, "/login")).await
+    }
+
+    pub async fn calls(&self) -> Result<Vec<Call>, PhoneError> {
+        self.json(self.request(Method::GET, "/call")).await
+    }
+
+    /// `None` when the call is gone: it ended.
+    pub async fn call(&self, call_id: &str) -> Result<Option<Call>, PhoneError> {
+        match self.json(self.request(Method::GET, &path::call(call_id))).await {
+            Ok(call) => Ok(Some(call)),
+            Err(PhoneError::Refused { status: 404, .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Creates a call to `to`; with `from_device`, that device of mine is told to dial.
+    pub async fn dial(&self, to: &str, from_device: Option<&str>) -> Result<Created, PhoneError> {
+        let body = NewCall { subject: None, to: Some(to.to_owned()), device: from_device.map(str::to_owned) };
+        match self.json(self.request(Method::POST, "/call").json(&body)).await {
+            Err(PhoneError::Refused { status: 404, .. }) => Err(PhoneError::UserUnknown(to.to_owned())),
+            other => other,
+        }
+    }
+
+    pub async fn take(&self, call_id: &str, device_id: &str, session: Option<String>) -> Result<Created, PhoneError> {
+        let body = Take { url: path::login(&self.email, device_id), session };
+        self.json(self.request(Method::POST, &path::call(call_id)).json(&body)).await
+    }
+
+    pub async fn report(&self, call_id: &str, event: CallEvent, device_id: &str) -> Result<Call, PhoneError> {
+        let body = Report { event, device: device_id.to_owned() };
+        match self.json(self.request(Method::POST, &format!("{}/events", path::call(call_id))).json(&body)).await {
+            Err(PhoneError::Refused { status: 409, detail }) if event == CallEvent::Answered => Err(PhoneError::TakenElsewhere(detail)),
+            other => other,
+        }
+    }
+
+    /// Taps another of my devices: `push` (take) or `answer`.
+    pub async fn tap(&self, call_id: &str, action: &str, device_id: &str) -> Result<(), PhoneError> {
+        let body = Target { device: device_id.to_owned() };
+        self.send(self.request(Method::POST, &format!("{}/{action}", path::call(call_id))).json(&body)).await.map(drop)
+    }
+
+    /// Ends the call for everyone, naming the device that did it.
+    pub async fn end(&self, call_id: &str, device_id: &str) -> Result<(), PhoneError> {
+        self.send(self.request(Method::DELETE, &format!("{}?device={device_id}", path::call(call_id)))).await.map(drop)
+    }
+
+    pub async fn send_text(&self, to: &str, text: &str) -> Result<Created, PhoneError> {
+        let body = TextMessage { text: text.to_owned() };
+        match self.json(self.request(Method::POST, &path::messages(to)).json(&body)).await {
+            Err(PhoneError::Refused { status: 404, .. }) => Err(PhoneError::UserUnknown(to.to_owned())),
+            other => other,
+        }
+    }
+}

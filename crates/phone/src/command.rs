@@ -1,0 +1,69 @@
+//! What a user (or a script) can ask the phone to do.
+
+use serde::Serialize;
+
+/// `call` is a server call id; `device` is the name or id of another of my devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    Dial { to: String },
+    Answer { call: Option<String> },
+    Decline { call: Option<String> },
+    Hangup { call: Option<String> },
+    Hold { call: String },
+    Resume { call: String },
+    Mute { call: String },
+    Unmute { call: String },
+    Pull { call: String },
+    Push { call: String, device: String },
+    AnswerOn { call: String, device: String },
+    DialFrom { device: String, to: String },
+    HangupRemote { call: String },
+    Message { to: String, text: String },
+}
+
+impl Command {
+    /// Parses one line of `restphone-cli run`: `dial EMAIL`, `push CALL DEVICE`, ...
+    pub fn parse(line: &str) -> Result<Self, String> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let optional = |i: usize| words.get(i).map(|w| (*w).to_owned());
+        let required = |i: usize, what: &str| words.get(i).map(|w| (*w).to_owned()).ok_or(format!("'{}' needs {what}", words[0]));
+        let Some(&verb) = words.first() else {
+            return Err("an empty line is no command".to_owned());
+        };
+        Ok(match verb {
+            "dial" => Self::Dial { to: required(1, "an EMAIL")? },
+            "answer" => Self::Answer { call: optional(1) },
+            "decline" => Self::Decline { call: optional(1) },
+            "hangup" => Self::Hangup { call: optional(1) },
+            "hold" => Self::Hold { call: required(1, "a CALL")? },
+            "resume" => Self::Resume { call: required(1, "a CALL")? },
+            "mute" => Self::Mute { call: required(1, "a CALL")? },
+            "unmute" => Self::Unmute { call: required(1, "a CALL")? },
+            "pull" => Self::Pull { call: required(1, "a CALL")? },
+            "push" => Self::Push { call: required(1, "a CALL")?, device: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'push' needs a CALL and a DEVICE")? },
+            "answer-on" => Self::AnswerOn { call: required(1, "a CALL")?, device: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'answer-on' needs a CALL and a DEVICE")? },
+            "dial-from" => Self::DialFrom { device: required(1, "a DEVICE")?, to: required(2, "a DEVICE and an EMAIL")? },
+            "hangup-remote" => Self::HangupRemote { call: required(1, "a CALL")? },
+            "message" => Self::Message { to: required(1, "an EMAIL")?, text: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'message' needs an EMAIL and a TEXT")? },
+            other => return Err(format!("unknown command '{other}'")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_become_commands_or_say_what_is_missing() {
+        assert_eq!(Command::parse("dial bob@example.com"), Ok(Command::Dial { to: "bob@example.com".into() }));
+        assert_eq!(Command::parse("answer"), Ok(Command::Answer { call: None }));
+        assert_eq!(Command::parse("push c1 Desk phone"), Ok(Command::Push { call: "c1".into(), device: "Desk phone".into() }));
+        assert_eq!(Command::parse("message bob@example.com see you at 5"), Ok(Command::Message { to: "bob@example.com".into(), text: "see you at 5".into() }));
+        assert_eq!(Command::parse("push c1"), Err("'push' needs a CALL and a DEVICE".into()));
+        assert_eq!(Command::parse("hold"), Err("'hold' needs a CALL".into()));
+        assert_eq!(Command::parse("fly away"), Err("unknown command 'fly'".into()));
+        assert!(Command::parse("  ").is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! When to refresh the registration, and how long to wait before reconnecting.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// Refresh no later than this long before the registration lapses.
+const REFRESH_MARGIN: TimeDelta = TimeDelta::seconds(5);
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// When to refresh a registration granted for `granted_expires_secs` at `registered_at`:
+/// halfway through its lifetime, but at least 5 s before it lapses (at once when the
+/// lifetime is shorter than that).
+pub fn next_refresh_at(granted_expires_secs: u32, registered_at: DateTime<Utc>) -> DateTime<Utc> {
+    let lifetime = TimeDelta::seconds(i64::from(granted_expires_secs));
+    let halfway = lifetime / 2;
+    let before_margin = (lifetime - REFRESH_MARGIN).max(TimeDelta::zero());
+    registered_at + halfway.min(before_margin)
+}
+
+pub fn refresh_due(granted_expires_secs: u32, registered_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now >= next_refresh_at(granted_expires_secs, registered_at)
+}
+
+/// How long to wait before reconnect attempt `attempt` (0 for the first retry): 250 ms,
+/// doubling each time, at most 30 s. No jitter, so it is predictable.
+pub fn backoff(attempt: u32) -> Duration {
+    let factor = 2u32.checked_pow(attempt).unwrap_or(u32::MAX);
+    FIRST_BACKOFF.saturating_mul(factor).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing::at;
+
+    #[test]
+    fn refresh_comes_halfway_through_the_lifetime() {
+        assert_eq!(next_refresh_at(60, at(0)), at(30));
+        assert_eq!(next_refresh_at(3600, at(100)), at(1900));
+        assert!(!refresh_due(60, at(0), at(29)));
+        assert!(refresh_due(60, at(0), at(30)));
+    }
+
+    #[test]
+    fn refresh_comes_at_least_five_seconds_before_expiry() {
+        assert_eq!(next_refresh_at(8, at(0)), at(3));
+        assert_eq!(next_refresh_at(3, at(0)), at(0));
+        assert!(refresh_due(0, at(0), at(0)));
+    }
+
+    #[test]
+    fn backoff_doubles_from_a_quarter_second_up_to_thirty_seconds() {
+        let waits: Vec<Duration> = (0..9).map(backoff).collect();
+        let millis = [250, 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000].map(Duration::from_millis);
+        assert_eq!(waits, millis);
+        assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
+    }
+}

@@ -1,0 +1,20 @@
+//! The headless restphone engine: one account on one device.
+//!
+//! Architecture invariants:
+//! - Decisions (`core`) are plain functions on plain data; they do no I/O and read no clock.
+//! - One owner task per account holds the state; commands go in through a channel,
+//!   snapshots and events come out (`watch`, `broadcast`).
+//! - The shell (`client`, `push`) does HTTP and SSE and nothing else.
+#![forbid(unsafe_code)]
+
+pub mod client;
+pub mod command;
+pub mod core;
+pub mod engine;
+pub mod error;
+pub mod push;
+pub mod sse;
+
+pub use command::Command;
+pub use engine::{Phone, PhoneConfig, Snapshot};
+pub use error::PhoneError;

@@ -1,0 +1,157 @@
+//! System tests of the phone engine: a real server on loopback and three engines
+//! (Alice's laptop, Alice's desk phone, Bob's phone), as the RIPT cases go.
+
+use restphone_phone::core::appearance::Appearance;
+use restphone_phone::{Command, Phone, PhoneConfig, Snapshot};
+use restphone_system_tests::{Client, DEADLINE, TestServer};
+use serde_json::Value;
+
+struct Scene {
+    _server: TestServer,
+    laptop: Phone,
+    desk: Phone,
+    bob: Phone,
+}
+
+async fn phone(server: &TestServer, user: &Client, device: &str) -> Phone {
+    let config = PhoneConfig { server: server.base.clone(), email: user.email.clone(), password: user.password.clone(), device_name: device.to_owned(), expires: 300, auto_answer: false };
+    Phone::start(config).await.expect("the phone starts")
+}
+
+impl Scene {
+    async fn new() -> Self {
+        let server = TestServer::start().await;
+        let alice = Client::sign_up(&server.base, "alice").await;
+        let bob = Client::sign_up(&server.base, "bob").await;
+        let laptop = phone(&server, &alice, "Laptop").await;
+        let desk = phone(&server, &alice, "Desk phone").await;
+        let bob = phone(&server, &bob, "Phone").await;
+        for phone in [&laptop, &desk, &bob] {
+            until(phone, "the push channel is open", |s| s.connected).await;
+        }
+        until(&laptop, "both devices are known", |s| s.devices.len() == 2).await;
+        until(&desk, "both devices are known", |s| s.devices.len() == 2).await;
+        Self { _server: server, laptop, desk, bob }
+    }
+
+    /// Bob dials Alice; both of her devices ring.
+    async fn bob_calls(&self) -> String {
+        let dialed = self.bob.execute(Command::Dial { to: "alice@example.com".into() }).await.unwrap();
+        let call = dialed["call"].as_str().unwrap().to_owned();
+        for phone in [&self.laptop, &self.desk] {
+            until(phone, "the call rings", |s| state(s, &call) == Some("ringing")).await;
+        }
+        call
+    }
+
+    async fn answered_on_laptop(&self) -> String {
+        let call = self.bob_calls().await;
+        self.laptop.execute(Command::Answer { call: None }).await.unwrap();
+        until(&self.laptop, "the call is live here", |s| place(s, &call) == Value::from("here")).await;
+        call
+    }
+}
+
+fn appearance<'a>(snapshot: &'a Snapshot, call: &str) -> Option<&'a Appearance> {
+    snapshot.calls.iter().find(|c| c.id == call)
+}
+
+fn field(snapshot: &Snapshot, call: &str, name: &str) -> Value {
+    appearance(snapshot, call).map(|a| serde_json::to_value(a).unwrap()[name].clone()).unwrap_or(Value::Null)
+}
+
+fn state(snapshot: &Snapshot, call: &str) -> Option<&'static str> {
+    match field(snapshot, call, "state").as_str()? {
+        "ringing" => Some("ringing"),
+        "dialing" => Some("dialing"),
+        "alerting" => Some("alerting"),
+        "active" => Some("active"),
+        "held" => Some("held"),
+        "ended" => Some("ended"),
+        _ => None,
+    }
+}
+
+fn place(snapshot: &Snapshot, call: &str) -> Value {
+    field(snapshot, call, "where")
+}
+
+/// Waits until the phone's snapshot satisfies `condition`, or fails after the deadline.
+async fn until(phone: &Phone, what: &str, condition: impl Fn(&Snapshot) -> bool) -> Snapshot {
+    let mut snapshots = phone.snapshots();
+    let reached = tokio::time::timeout(DEADLINE, snapshots.wait_for(|s| condition(s))).await.map(|r| r.map(|s| s.clone()));
+    match reached {
+        Ok(Ok(snapshot)) => snapshot,
+        _ => panic!("{what}: not within {DEADLINE:?}; last snapshot: {}", serde_json::to_string_pretty(&*phone.snapshots().borrow()).unwrap()),
+    }
+}
+
+#[tokio::test]
+async fn bobs_call_rings_on_both_of_alices_devices() {
+    let scene = Scene::new().await;
+    let call = scene.bob_calls().await;
+    let shown = until(&scene.desk, "the caller is shown", |s| field(s, &call, "peer")["email"] == "bob@example.com").await;
+    assert_eq!(field(&shown, &call, "direction"), "incoming");
+    until(&scene.bob, "Bob hears alerting", |s| state(s, &call) == Some("alerting")).await;
+}
+
+#[tokio::test]
+async fn the_laptop_answers_and_the_desk_phone_stops_ringing_and_shows_remote_in_use() {
+    let scene = Scene::new().await;
+    let call = scene.answered_on_laptop().await;
+    let desk = until(&scene.desk, "remote in use on the laptop", |s| place(s, &call) == "Laptop").await;
+    assert_eq!(state(&desk, &call), Some("active"));
+    let actions = field(&desk, &call, "actions");
+    assert!(actions.as_array().unwrap().contains(&Value::from("pull")), "{actions}");
+    until(&scene.bob, "Bob's call is active", |s| state(s, &call) == Some("active")).await;
+}
+
+#[tokio::test]
+async fn the_desk_phone_pulls_the_call_and_the_laptop_drops_it_then_the_laptop_pushes_it_back() {
+    let scene = Scene::new().await;
+    let call = scene.answered_on_laptop().await;
+    until(&scene.desk, "remote in use", |s| place(s, &call) == "Laptop").await;
+    scene.desk.execute(Command::Pull { call: call.clone() }).await.unwrap();
+    until(&scene.desk, "live on the desk", |s| place(s, &call) == "here").await;
+    until(&scene.laptop, "the laptop shows it on the desk", |s| place(s, &call) == "Desk phone").await;
+    // The desk phone pushes it back to the laptop, which takes it.
+    scene.desk.execute(Command::Push { call: call.clone(), device: "Laptop".into() }).await.unwrap();
+    until(&scene.laptop, "live on the laptop again", |s| place(s, &call) == "here").await;
+    until(&scene.desk, "the desk shows it on the laptop", |s| place(s, &call) == "Laptop").await;
+}
+
+#[tokio::test]
+async fn the_desk_phone_answers_on_the_laptops_behalf_and_dials_bob_from_the_laptop() {
+    let scene = Scene::new().await;
+    let call = scene.bob_calls().await;
+    scene.desk.execute(Command::AnswerOn { call: call.clone(), device: "Laptop".into() }).await.unwrap();
+    until(&scene.laptop, "the laptop answered", |s| place(s, &call) == "here").await;
+    scene.bob.execute(Command::Hangup { call: Some(call.clone()) }).await.unwrap();
+    until(&scene.desk, "the call ended", |s| state(s, &call) == Some("ended")).await;
+
+    let dialed = scene.desk.execute(Command::DialFrom { device: "Laptop".into(), to: "bob@example.com".into() }).await.unwrap();
+    let second = dialed["call"].as_str().unwrap().to_owned();
+    until(&scene.laptop, "the laptop dials", |s| place(s, &second) == "here").await;
+    until(&scene.bob, "Bob's phone rings", |s| state(s, &second) == Some("ringing")).await;
+}
+
+#[tokio::test]
+async fn the_desk_phone_hangs_up_a_call_live_on_the_laptop() {
+    let scene = Scene::new().await;
+    let call = scene.answered_on_laptop().await;
+    until(&scene.desk, "remote in use", |s| place(s, &call) == "Laptop").await;
+    scene.desk.execute(Command::HangupRemote { call: call.clone() }).await.unwrap();
+    for phone in [&scene.laptop, &scene.bob] {
+        let ended = until(phone, "the call ended", |s| state(s, &call) == Some("ended")).await;
+        assert_eq!(field(&ended, &call, "ended")["reason"], "hangup");
+    }
+}
+
+#[tokio::test]
+async fn a_second_answer_is_refused_with_a_readable_error() {
+    let scene = Scene::new().await;
+    let call = scene.bob_calls().await;
+    scene.laptop.execute(Command::Answer { call: Some(call.clone()) }).await.unwrap();
+    let error = scene.desk.execute(Command::Answer { call: Some(call.clone()) }).await.unwrap_err();
+    assert!(error.to_string().contains("already answered on Laptop"), "{error}");
+}
