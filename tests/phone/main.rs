@@ -3,18 +3,20 @@
 
 use restphone_phone::core::appearance::Appearance;
 use restphone_phone::{Command, Phone, PhoneConfig, Snapshot};
-use restphone_system_tests::{Client, DEADLINE, TestServer};
+use restphone_system_tests::{Client, DEADLINE, Proxy, TestServer};
 use serde_json::Value;
 
 struct Scene {
-    _server: TestServer,
+    server: TestServer,
+    /// The laptop reaches the server through this, so its network can drop.
+    laptop_network: Proxy,
     laptop: Phone,
     desk: Phone,
     bob: Phone,
 }
 
-async fn phone(server: &TestServer, user: &Client, device: &str) -> Phone {
-    let config = PhoneConfig { server: server.base.clone(), email: user.email.clone(), password: user.password.clone(), device_name: device.to_owned(), expires: 300, auto_answer: false };
+async fn phone(base: &str, user: &Client, device: &str) -> Phone {
+    let config = PhoneConfig { server: base.to_owned(), email: user.email.clone(), password: user.password.clone(), device_name: device.to_owned(), expires: 300, auto_answer: false };
     Phone::start(config).await.expect("the phone starts")
 }
 
@@ -23,15 +25,16 @@ impl Scene {
         let server = TestServer::start().await;
         let alice = Client::sign_up(&server.base, "alice").await;
         let bob = Client::sign_up(&server.base, "bob").await;
-        let laptop = phone(&server, &alice, "Laptop").await;
-        let desk = phone(&server, &alice, "Desk phone").await;
-        let bob = phone(&server, &bob, "Phone").await;
+        let laptop_network = Proxy::start(server.address).await;
+        let laptop = phone(&laptop_network.base, &alice, "Laptop").await;
+        let desk = phone(&server.base, &alice, "Desk phone").await;
+        let bob = phone(&server.base, &bob, "Phone").await;
         for phone in [&laptop, &desk, &bob] {
             until(phone, "the push channel is open", |s| s.connected).await;
         }
         until(&laptop, "both devices are known", |s| s.devices.len() == 2).await;
         until(&desk, "both devices are known", |s| s.devices.len() == 2).await;
-        Self { _server: server, laptop, desk, bob }
+        Self { server, laptop_network, laptop, desk, bob }
     }
 
     /// Bob dials Alice; both of her devices ring.
@@ -154,4 +157,40 @@ async fn a_second_answer_is_refused_with_a_readable_error() {
     scene.laptop.execute(Command::Answer { call: Some(call.clone()) }).await.unwrap();
     let error = scene.desk.execute(Command::Answer { call: Some(call.clone()) }).await.unwrap_err();
     assert!(error.to_string().contains("already answered on Laptop"), "{error}");
+}
+
+#[tokio::test]
+async fn a_call_that_rang_while_the_laptop_was_offline_shows_when_it_returns() {
+    let scene = Scene::new().await;
+    scene.laptop_network.cut();
+    until(&scene.laptop, "the laptop notices", |s| !s.connected).await;
+    let dialed = scene.bob.execute(Command::Dial { to: "alice@example.com".into() }).await.unwrap();
+    let call = dialed["call"].as_str().unwrap().to_owned();
+    until(&scene.desk, "the desk rings", |s| state(s, &call) == Some("ringing")).await;
+    scene.laptop_network.restore();
+    until(&scene.laptop, "the laptop rings after coming back", |s| s.connected && state(s, &call) == Some("ringing")).await;
+}
+
+#[tokio::test]
+async fn bobs_hang_up_while_the_laptop_was_offline_shows_as_ended_when_it_returns() {
+    let scene = Scene::new().await;
+    let call = scene.answered_on_laptop().await;
+    scene.laptop_network.cut();
+    until(&scene.laptop, "the laptop notices", |s| !s.connected).await;
+    scene.bob.execute(Command::Hangup { call: Some(call.clone()) }).await.unwrap();
+    until(&scene.desk, "the desk sees the end", |s| state(s, &call) == Some("ended")).await;
+    scene.laptop_network.restore();
+    until(&scene.laptop, "the laptop sees the end", |s| s.connected && state(s, &call) == Some("ended")).await;
+}
+
+#[tokio::test]
+async fn the_engines_resync_after_the_server_restarts_mid_call() {
+    let mut scene = Scene::new().await;
+    let call = scene.answered_on_laptop().await;
+    scene.server.restart().await;
+    for phone in [&scene.laptop, &scene.desk, &scene.bob] {
+        until(phone, "reconnected, call still live", |s| s.connected && state(s, &call) == Some("active")).await;
+    }
+    scene.bob.execute(Command::Hangup { call: Some(call.clone()) }).await.unwrap();
+    until(&scene.laptop, "the end reaches the laptop", |s| state(s, &call) == Some("ended")).await;
 }

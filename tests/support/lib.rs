@@ -5,10 +5,12 @@
 
 mod client;
 mod events;
+mod proxy;
 mod server;
 
 pub use client::{Client, Reply};
 pub use events::{EventStream, SseEvent};
+pub use proxy::Proxy;
 pub use server::TestServer;
 
 /// How long any test waits for something that should happen at once.
