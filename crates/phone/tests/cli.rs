@@ -1,0 +1,113 @@
+//! `restphone-cli` as a script drives it: one-shot commands, and `run` with commands
+//! on standard input and JSON lines on standard output.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+async fn start_server(dir: &std::path::Path) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = restphone_server::Config::new(listener.local_addr().unwrap(), dir.to_path_buf());
+    tokio::spawn(restphone_server::serve(config, listener, std::future::pending()));
+    base
+}
+
+fn cli(base: &str, user: &str, device: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_restphone-cli"));
+    command.args(["--server", base, "--user", user, "--password", "a long password", "--device", device]).args(args);
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).kill_on_drop(true);
+    command
+}
+
+async fn one_shot(base: &str, user: &str, args: &[&str]) -> (bool, Value) {
+    let output = cli(base, user, "cli", args).output().await.unwrap();
+    let line = String::from_utf8(output.stdout).unwrap();
+    (output.status.success(), serde_json::from_str(line.lines().last().unwrap()).unwrap())
+}
+
+struct Running {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Running {
+    fn start(base: &str, user: &str, device: &str, args: &[&str]) -> Self {
+        let mut child = cli(base, user, device, args).spawn().unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Self { child, lines }
+    }
+
+    async fn send(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(format!("{line}\n").as_bytes()).await.unwrap();
+    }
+
+    /// The first output line for which `accept` holds.
+    async fn until(&mut self, what: &str, accept: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let line = tokio::time::timeout_at(deadline, self.lines.next_line()).await.unwrap_or_else(|_| panic!("{what}: nothing in time"));
+            let line = line.unwrap().unwrap_or_else(|| panic!("{what}: the CLI ended"));
+            let value: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+            if accept(&value) {
+                return value;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_clis_sign_up_and_make_a_call_that_is_auto_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start_server(dir.path()).await;
+    assert!(one_shot(&base, "alice@example.com", &["signup"]).await.0);
+    assert!(one_shot(&base, "bob@example.com", &["signup"]).await.0);
+    let (ok, again) = one_shot(&base, "bob@example.com", &["signup"]).await;
+    assert!(!ok);
+    assert!(again["error"]["message"].as_str().unwrap().contains("already has an account"));
+
+    let mut alice = Running::start(&base, "alice@example.com", "Laptop", &["run", "--auto-answer"]);
+    alice.until("alice is connected", |v| v["connected"] == true).await;
+    let mut bob = Running::start(&base, "bob@example.com", "Phone", &["run"]);
+    bob.until("bob is connected", |v| v["connected"] == true).await;
+    bob.send("dial alice@example.com").await;
+    let result = bob.until("the dial result", |v| v["command"] == "dial alice@example.com").await;
+    assert_eq!(result["ok"], true, "{result}");
+    let call = result["result"]["call"].as_str().unwrap().to_owned();
+    let snapshot = bob.until("the call is active", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "active"))).await;
+    let shown = snapshot["calls"].as_array().unwrap().iter().find(|c| c["id"] == call.as_str()).unwrap().clone();
+    assert_eq!(shown["where"], "here");
+    assert_eq!(shown["peer"]["email"], "alice@example.com");
+    alice.until("alice has it here", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["where"] == "here" && c["state"] == "active"))).await;
+
+    bob.send("push nothing").await;
+    let refused = bob.until("the bad command's error", |v| v["command"] == "push nothing").await;
+    assert_eq!(refused["ok"], false);
+    assert!(refused["error"]["message"].as_str().unwrap().contains("needs a CALL and a DEVICE"));
+
+    bob.send(&format!("hangup {call}")).await;
+    alice.until("alice sees the end", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "ended"))).await;
+    bob.send("quit").await;
+    let status = tokio::time::timeout(DEADLINE, bob.child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    let (_, devices) = one_shot(&base, "bob@example.com", &["devices"]).await;
+    assert!(devices.as_array().unwrap().iter().all(|d| d["name"] != "Phone"), "quit unregisters: {devices}");
+}
+
+#[tokio::test]
+async fn a_wrong_password_or_an_absent_server_is_a_readable_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start_server(dir.path()).await;
+    let (ok, reply) = one_shot(&base, "nobody@example.com", &["calls"]).await;
+    assert!(!ok);
+    assert_eq!(reply["error"]["message"], "wrong email or password");
+    let (ok, reply) = one_shot("http://127.0.0.1:9", "a@example.com", &["calls"]).await;
+    assert!(!ok);
+    assert!(reply["error"]["message"].as_str().unwrap().contains("cannot be reached"), "{reply}");
+}
