@@ -17,6 +17,7 @@ pub struct ServerProcess {
     pub pid: u32,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
+    /// The server's stdout and stderr.
     log: PathBuf,
     // Removed when the server is dropped.
     _data_dir: tempfile::TempDir,
@@ -30,13 +31,14 @@ impl ServerProcess {
         }
         let data_dir = tempfile::tempdir()?;
         let log = data_dir.path().join("server.log");
+        let log_file = std::fs::File::create(&log)?;
         let port = free_port()?;
         let child = Command::new(binary)
             .args(["--listen", &format!("127.0.0.1:{port}"), "--min-expires", "60", "--data-dir"])
             .arg(data_dir.path())
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log)?)
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
@@ -77,7 +79,7 @@ impl ServerProcess {
             return Err(std::io::Error::last_os_error().into());
         }
         match tokio::time::timeout(PATIENCE, self.child.wait()).await {
-            Ok(status) if status?.success() => Ok(()),
+            Ok(status) if status.as_ref().is_ok_and(|s| s.success()) => Ok(()),
             Ok(status) => Err(format!("the server stopped with {}{}", status?, self.log_tail()).into()),
             Err(_) => {
                 self.child.kill().await?;

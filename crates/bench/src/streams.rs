@@ -28,6 +28,10 @@ pub struct Report {
     pub devices_per_account: usize,
     pub register_devices_seconds: f64,
     pub open_streams_seconds: f64,
+    /// Before the accounts were created: signing up and in (argon2) costs memory too.
+    pub rss_at_start_mb: f64,
+    pub rss_after_accounts_mb: f64,
+    /// After the devices were registered, before any stream was opened.
     pub rss_before_mb: f64,
     pub rss_after_mb: f64,
     /// (after − before) / streams held.
@@ -39,9 +43,12 @@ pub struct Report {
 
 pub async fn measure(server: &ServerProcess, streams: usize) -> BenchResult<Report> {
     let api = &Api::new(&server.base_url)?;
+    let server_process = Process::Pid(server.pid);
+    let rss_at_start = server_process.rss_kb()?;
     let accounts_needed = streams.div_ceil(DEVICES_PER_ACCOUNT);
     eprintln!("streams: creating {accounts_needed} accounts");
     let accounts = api.create_accounts("idle", accounts_needed).await?;
+    let rss_after_accounts = server_process.rss_kb()?;
     eprintln!("streams: registering {streams} devices");
     let registering = Instant::now();
     let owners = (0..streams).map(|n| &accounts[n / DEVICES_PER_ACCOUNT]);
@@ -53,7 +60,6 @@ pub async fn measure(server: &ServerProcess, streams: usize) -> BenchResult<Repo
         .into_iter()
         .collect::<BenchResult<_>>()?;
     let register_devices_seconds = registering.elapsed().as_secs_f64();
-    let server_process = Process::Pid(server.pid);
     let rss_before = server_process.rss_kb()?;
     eprintln!("streams: opening {streams} push channels");
     let opening = Instant::now();
@@ -78,6 +84,8 @@ pub async fn measure(server: &ServerProcess, streams: usize) -> BenchResult<Repo
         devices_per_account: streams.min(DEVICES_PER_ACCOUNT),
         register_devices_seconds: round_to_tenth(register_devices_seconds),
         open_streams_seconds: round_to_tenth(open_streams_seconds),
+        rss_at_start_mb: round_to_tenth(rss_at_start as f64 / 1024.0),
+        rss_after_accounts_mb: round_to_tenth(rss_after_accounts as f64 / 1024.0),
         rss_before_mb: round_to_tenth(rss_before as f64 / 1024.0),
         rss_after_mb: round_to_tenth(rss_after as f64 / 1024.0),
         kb_per_stream,
