@@ -1,8 +1,10 @@
-//! A Server-Sent Events reader over a streaming HTTP response.
+//! A Server-Sent Events reader over a streaming HTTP response, with JSON data.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures::StreamExt;
+use restphone_phone::sse::{SseEvent as RawEvent, SseParser};
 use serde_json::Value;
 
 #[derive(Debug, Clone)]
@@ -15,7 +17,8 @@ pub struct SseEvent {
 pub struct EventStream {
     pub status: u16,
     body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
-    buffer: String,
+    parser: SseParser,
+    parsed: VecDeque<RawEvent>,
     pub last_id: Option<String>,
 }
 
@@ -25,7 +28,7 @@ impl EventStream {
         let status = response.status().as_u16();
         assert_eq!(status, 200, "the event stream opens");
         assert_eq!(response.headers()["content-type"], "text/event-stream");
-        Self { status, body: response.bytes_stream().boxed(), buffer: String::new(), last_id: None }
+        Self { status, body: response.bytes_stream().boxed(), parser: SseParser::default(), parsed: VecDeque::new(), last_id: None }
     }
 
     /// The next event, or `None` when the stream ended or nothing came within `wait`.
@@ -36,36 +39,15 @@ impl EventStream {
     /// The next event, or `None` when the server closed the stream.
     pub async fn next(&mut self) -> Option<SseEvent> {
         loop {
-            if let Some(event) = self.parse_one() {
-                return Some(event);
+            if let Some(parsed) = self.parsed.pop_front() {
+                if parsed.id.is_some() {
+                    self.last_id.clone_from(&parsed.id);
+                }
+                let data = serde_json::from_str(&parsed.data).expect("event data is JSON");
+                return Some(SseEvent { id: parsed.id, event: parsed.event, data });
             }
             let chunk = self.body.next().await?.ok()?;
-            self.buffer.push_str(std::str::from_utf8(&chunk).expect("SSE is UTF-8"));
-        }
-    }
-
-    fn parse_one(&mut self) -> Option<SseEvent> {
-        loop {
-            let end = self.buffer.find("\n\n")?;
-            let block: String = self.buffer.drain(..end + 2).collect();
-            let (mut id, mut event, mut data) = (None, String::from("message"), String::new());
-            for line in block.lines() {
-                if let Some(value) = line.strip_prefix("id:") {
-                    id = Some(value.trim().to_owned());
-                } else if let Some(value) = line.strip_prefix("event:") {
-                    event = value.trim().to_owned();
-                } else if let Some(value) = line.strip_prefix("data:") {
-                    data.push_str(value.strip_prefix(' ').unwrap_or(value));
-                }
-            }
-            if data.is_empty() {
-                continue; // a heartbeat comment
-            }
-            if id.is_some() {
-                self.last_id = id.clone();
-            }
-            let data = serde_json::from_str(&data).expect("event data is JSON");
-            return Some(SseEvent { id, event, data });
+            self.parsed.extend(self.parser.feed(&chunk));
         }
     }
 
