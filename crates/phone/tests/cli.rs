@@ -34,13 +34,15 @@ async fn one_shot(base: &str, user: &str, args: &[&str]) -> (bool, Value) {
 struct Running {
     child: Child,
     lines: Lines<BufReader<ChildStdout>>,
+    /// The last snapshot printed: the whole state, so a later wait can start from it.
+    latest_snapshot: Option<Value>,
 }
 
 impl Running {
     fn start(base: &str, user: &str, device: &str, args: &[&str]) -> Self {
         let mut child = cli(base, user, device, args).spawn().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Self { child, lines }
+        Self { child, lines, latest_snapshot: None }
     }
 
     async fn send(&mut self, line: &str) {
@@ -55,9 +57,20 @@ impl Running {
             let line = tokio::time::timeout_at(deadline, self.lines.next_line()).await.unwrap_or_else(|_| panic!("{what}: nothing in time"));
             let line = line.unwrap().unwrap_or_else(|| panic!("{what}: the CLI ended"));
             let value: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+            if value.get("calls").is_some() {
+                self.latest_snapshot = Some(value.clone());
+            }
             if accept(&value) {
                 return value;
             }
+        }
+    }
+
+    /// The current snapshot once `accept` holds for it (it may already).
+    async fn until_snapshot(&mut self, what: &str, accept: impl Fn(&Value) -> bool) -> Value {
+        match self.latest_snapshot.clone() {
+            Some(snapshot) if accept(&snapshot) => snapshot,
+            _ => self.until(what, |v| v.get("calls").is_some() && accept(v)).await,
         }
     }
 }
@@ -73,18 +86,18 @@ async fn two_clis_sign_up_and_make_a_call_that_is_auto_answered() {
     assert!(again["error"]["message"].as_str().unwrap().contains("already has an account"));
 
     let mut alice = Running::start(&base, "alice@example.com", "Laptop", &["run", "--auto-answer"]);
-    alice.until("alice is connected", |v| v["connected"] == true).await;
+    alice.until_snapshot("alice is connected", |v| v["connected"] == true).await;
     let mut bob = Running::start(&base, "bob@example.com", "Phone", &["run"]);
-    bob.until("bob is connected", |v| v["connected"] == true).await;
+    bob.until_snapshot("bob is connected", |v| v["connected"] == true).await;
     bob.send("dial alice@example.com").await;
     let result = bob.until("the dial result", |v| v["command"] == "dial alice@example.com").await;
     assert_eq!(result["ok"], true, "{result}");
     let call = result["result"]["call"].as_str().unwrap().to_owned();
-    let snapshot = bob.until("the call is active", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "active"))).await;
+    let snapshot = bob.until_snapshot("the call is active", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "active"))).await;
     let shown = snapshot["calls"].as_array().unwrap().iter().find(|c| c["id"] == call.as_str()).unwrap().clone();
     assert_eq!(shown["where"], "here");
     assert_eq!(shown["peer"]["email"], "alice@example.com");
-    alice.until("alice has it here", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["where"] == "here" && c["state"] == "active"))).await;
+    alice.until_snapshot("alice has it here", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["where"] == "here" && c["state"] == "active"))).await;
 
     bob.send("push nothing").await;
     let refused = bob.until("the bad command's error", |v| v["command"] == "push nothing").await;
@@ -92,7 +105,7 @@ async fn two_clis_sign_up_and_make_a_call_that_is_auto_answered() {
     assert!(refused["error"]["message"].as_str().unwrap().contains("needs a CALL and a DEVICE"));
 
     bob.send(&format!("hangup {call}")).await;
-    alice.until("alice sees the end", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "ended"))).await;
+    alice.until_snapshot("alice sees the end", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "ended"))).await;
     bob.send("quit").await;
     let status = tokio::time::timeout(DEADLINE, bob.child.wait()).await.unwrap().unwrap();
     assert!(status.success());
