@@ -2,7 +2,7 @@
 //! (Alice's laptop, Alice's desk phone, Bob's phone), as the RIPT cases go.
 
 use restphone_phone::core::appearance::Appearance;
-use restphone_phone::{Command, Phone, PhoneConfig, Snapshot};
+use restphone_phone::{Command, Notice, Phone, PhoneConfig, Snapshot};
 use restphone_system_tests::{Client, DEADLINE, Proxy, TestServer};
 use serde_json::Value;
 
@@ -185,4 +185,38 @@ async fn the_engines_resync_after_the_server_restarts_mid_call() {
     }
     scene.bob.execute(Command::Hangup { call: Some(call.clone()) }).await.unwrap();
     until(&scene.laptop, "the end reaches the laptop", |s| state(s, &call) == "ended").await;
+}
+
+#[tokio::test]
+async fn hold_resume_and_mute_change_the_call_where_it_is_live() {
+    let scene = Scene::new().await;
+    let call = scene.answered_on_laptop().await;
+    scene.laptop.execute(Command::Hold { call: call.clone() }).await.unwrap();
+    until(&scene.bob, "Bob sees the hold", |s| state(s, &call) == "held").await;
+    until(&scene.desk, "the desk sees the hold", |s| state(s, &call) == "held").await;
+    scene.laptop.execute(Command::Resume { call: call.clone() }).await.unwrap();
+    until(&scene.bob, "Bob sees the resume", |s| state(s, &call) == "active").await;
+    scene.laptop.execute(Command::Mute { call: call.clone() }).await.unwrap();
+    until(&scene.laptop, "muted here", |s| field(s, &call, "muted") == true).await;
+    // Mute is about this device's microphone: the desk phone cannot mute the laptop's.
+    let error = scene.desk.execute(Command::Mute { call: call.clone() }).await.unwrap_err();
+    assert!(error.to_string().contains("not live on this device"), "{error}");
+}
+
+#[tokio::test]
+async fn messages_invitations_and_presence_reach_every_device() {
+    let scene = Scene::new().await;
+    let mut laptop_notices = scene.laptop.notices();
+    until(&scene.bob, "Bob sees Alice online on two devices", |s| s.online.iter().any(|u| u.email == "alice@example.com" && u.devices == 2)).await;
+    scene.bob.execute(Command::Message { to: "alice@example.com".into(), text: "call me".into() }).await.unwrap();
+    for phone in [&scene.laptop, &scene.desk] {
+        until(phone, "the message waiting indicator", |s| s.unheard_messages == 1).await;
+    }
+    let notice = tokio::time::timeout(DEADLINE, laptop_notices.recv()).await.unwrap().unwrap();
+    assert!(matches!(&notice, Notice::Message(m) if m.from == "bob@example.com"), "{notice:?}");
+    // An invitation from Bob arrives as a notice with the sender.
+    let bob = Client::new(&scene.server.base, "bob");
+    bob.post("/invite/alice@example.com", serde_json::json!({"command": "invite", "url": "/call/x"})).await.expect(202);
+    let notice = tokio::time::timeout(DEADLINE, laptop_notices.recv()).await.unwrap().unwrap();
+    assert!(matches!(&notice, Notice::Invite(i) if i["from"] == "bob@example.com"), "{notice:?}");
 }

@@ -6,7 +6,7 @@ use restphone_api::Created;
 use restphone_api::account::{Credentials, Session, SignUp};
 use restphone_api::call::{Call, CallEvent, NewCall, Report, Take, Target};
 use restphone_api::login::{DeviceInfo, OnlineUser, Presence, Refresh, Register, Registered};
-use restphone_api::message::TextMessage;
+use restphone_api::message::{Message, TextMessage};
 use restphone_api::path;
 use restphone_api::problem::Problem;
 use serde::de::DeserializeOwned;
@@ -151,6 +151,11 @@ impl ServerClient {
     /// Ends the call for everyone, naming the device that did it.
     pub async fn end(&self, call_id: &str, device_id: &str) -> Result<(), PhoneError> {
         self.send(self.request(Method::DELETE, &format!("{}?device={device_id}", path::call(call_id)))).await.map(drop)
+    }
+
+    /// My mailbox.
+    pub async fn messages(&self) -> Result<Vec<Message>, PhoneError> {
+        self.json(self.request(Method::GET, &path::messages(&self.email))).await
     }
 
     pub async fn send_text(&self, to: &str, text: &str) -> Result<Created, PhoneError> {

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use restphone_api::call::{Call, CallEvent};
-use restphone_api::event::{Command as ServerCommand, CommandKind, EventKind};
-use restphone_api::login::{Device, Presence};
+use restphone_api::event::{Command as ServerCommand, CommandKind, EventKind, MessageNotice};
+use restphone_api::login::{Device, OnlineUser, Presence};
 use serde::Serialize;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::client::ServerClient;
 use crate::command::Command;
@@ -42,7 +42,25 @@ pub struct Snapshot {
     /// My registered devices, this one included.
     pub devices: Vec<DeviceView>,
     pub calls: Vec<Appearance>,
+    /// Who is logged in now, and on how many devices (refreshed on every resync and
+    /// every `CONTACTS_REFRESH`).
+    pub online: Vec<OnlineUser>,
+    /// Messages in my mailbox not marked heard (the message waiting indicator).
+    pub unheard_messages: usize,
 }
+
+/// What arrives for the user besides call state: shown, not kept.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    /// What another user sent with `POST /invite/{email}`, with `from`.
+    Invite(serde_json::Value),
+    /// A message arrived, or was marked heard, or was deleted.
+    Message(MessageNotice),
+}
+
+/// How often the list of who is online is read again.
+const CONTACTS_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceView {
@@ -56,6 +74,7 @@ type Reply = oneshot::Sender<Result<serde_json::Value, PhoneError>>;
 pub struct Phone {
     commands: mpsc::Sender<(Command, Reply)>,
     snapshots: watch::Receiver<Snapshot>,
+    notices: broadcast::Sender<Notice>,
     quit: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -70,6 +89,7 @@ impl Phone {
         let (snapshot_sender, snapshots) = watch::channel(Snapshot::default());
         let (device_sender, device_id) = watch::channel(registered.id.clone());
         let (push_sender, push_inbox) = mpsc::channel(256);
+        let (notices, _) = broadcast::channel(64);
         let push_task = tokio::spawn(push::run(client.clone(), device_id, push_sender));
         let mut owner = Owner {
             client,
@@ -81,6 +101,9 @@ impl Phone {
             registered_at: Utc::now(),
             granted: registered.expires,
             alerted: HashSet::new(),
+            online: Vec::new(),
+            unheard_messages: 0,
+            notices: notices.clone(),
             snapshot: snapshot_sender,
             device_id: device_sender,
         };
@@ -91,7 +114,7 @@ impl Phone {
             owner.run(command_inbox, push_inbox, quit_signal).await;
             push_task.abort();
         });
-        Ok(Self { commands, snapshots, quit, task })
+        Ok(Self { commands, snapshots, notices, quit, task })
     }
 
     pub async fn execute(&self, command: Command) -> Result<serde_json::Value, PhoneError> {
@@ -102,6 +125,10 @@ impl Phone {
 
     pub fn snapshots(&self) -> watch::Receiver<Snapshot> {
         self.snapshots.clone()
+    }
+
+    pub fn notices(&self) -> broadcast::Receiver<Notice> {
+        self.notices.subscribe()
     }
 
     /// Unregisters this device and stops.
@@ -122,12 +149,17 @@ struct Owner {
     granted: u32,
     /// Calls this device has reported `alerting` for.
     alerted: HashSet<String>,
+    online: Vec<OnlineUser>,
+    unheard_messages: usize,
+    notices: broadcast::Sender<Notice>,
     snapshot: watch::Sender<Snapshot>,
     device_id: watch::Sender<String>,
 }
 
 impl Owner {
     async fn run(&mut self, mut commands: mpsc::Receiver<(Command, Reply)>, mut push: mpsc::Receiver<PushInput>, mut quit: oneshot::Receiver<()>) {
+        let mut contacts = tokio::time::interval(CONTACTS_REFRESH);
+        contacts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let refresh_at = next_refresh_at(self.granted, self.registered_at);
             let refresh_in = (refresh_at - Utc::now()).to_std().unwrap_or_default();
@@ -137,6 +169,7 @@ impl Owner {
                 }
                 Some(input) = push.recv() => self.on_push(input).await,
                 _ = tokio::time::sleep(refresh_in) => self.refresh().await,
+                _ = contacts.tick() => self.reload_contacts().await,
                 _ = &mut quit => break,
             }
             self.publish();
@@ -156,6 +189,8 @@ impl Owner {
             connected: self.connected,
             devices,
             calls: self.book.snapshot(),
+            online: self.online.clone(),
+            unheard_messages: self.unheard_messages,
         };
         self.snapshot.send_replace(snapshot);
     }
@@ -233,7 +268,18 @@ impl Owner {
                     }
                 }
                 Some(EventKind::Reset) => self.resync().await,
-                Some(EventKind::Invite | EventKind::Message) | None => {}
+                Some(EventKind::Invite) => {
+                    if let Ok(invite) = serde_json::from_str(&event.data) {
+                        let _ = self.notices.send(Notice::Invite(invite));
+                    }
+                }
+                Some(EventKind::Message) => {
+                    if let Ok(notice) = serde_json::from_str(&event.data) {
+                        let _ = self.notices.send(Notice::Message(notice));
+                    }
+                    self.reload_mailbox().await;
+                }
+                None => {}
             },
         }
     }
@@ -249,6 +295,22 @@ impl Owner {
             Err(error) => tracing::warn!(%error, "resync failed"),
         }
         let _ = self.reload_devices().await;
+        self.reload_contacts().await;
+        self.reload_mailbox().await;
+    }
+
+    async fn reload_contacts(&mut self) {
+        match self.client.online().await {
+            Ok(online) => self.online = online,
+            Err(error) => tracing::debug!(%error, "could not read who is online"),
+        }
+    }
+
+    async fn reload_mailbox(&mut self) {
+        match self.client.messages().await {
+            Ok(messages) => self.unheard_messages = messages.iter().filter(|m| !m.heard).count(),
+            Err(error) => tracing::debug!(%error, "could not read the mailbox"),
+        }
     }
 
     /// Acts on what the book says changed for this device. Acting (auto-answer) can

@@ -16,5 +16,5 @@ pub mod push;
 pub mod sse;
 
 pub use command::Command;
-pub use engine::{Phone, PhoneConfig, Snapshot};
+pub use engine::{Notice, Phone, PhoneConfig, Snapshot};
 pub use error::PhoneError;

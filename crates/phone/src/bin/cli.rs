@@ -1,7 +1,8 @@
 //! `restphone-cli --server URL --user EMAIL --password P --device NAME <command>`:
 //! a scriptable phone. `run` reads commands line by line on standard input and
 //! writes one JSON object per line: the snapshot after every change (it has
-//! `calls`), and each command's result (`ok: true`) or error (`ok: false`).
+//! `calls`), each command's result (`ok: true`) or error (`ok: false`), and each
+//! invitation or message notice as it arrives (`notice`).
 
 use std::process::ExitCode;
 
@@ -113,6 +114,12 @@ async fn run(config: PhoneConfig) -> Result<serde_json::Value, PhoneError> {
             }
         }
     });
+    let mut notices = phone.notices();
+    let notice_printer = tokio::spawn(async move {
+        while let Ok(notice) = notices.recv().await {
+            print(json!({ "notice": notice }));
+        }
+    });
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         let line = line.trim();
@@ -132,5 +139,6 @@ async fn run(config: PhoneConfig) -> Result<serde_json::Value, PhoneError> {
     }
     phone.quit().await;
     printer.abort();
+    notice_printer.abort();
     Ok(json!({ "ok": true, "quit": true }))
 }
