@@ -102,32 +102,71 @@ async fn the_laptop_answers_and_the_desk_phone_stops_ringing_and_shows_remote_in
 }
 
 #[tokio::test]
-async fn the_desk_phone_pulls_the_call_and_the_laptop_drops_it_then_the_laptop_pushes_it_back() {
+async fn the_desk_phone_pulls_the_call_and_the_laptop_drops_it() {
     let scene = Scene::new().await;
     let call = scene.answered_on_laptop().await;
     until(&scene.desk, "remote in use", |s| place(s, &call) == "Laptop").await;
     scene.desk.execute(Command::Pull { call: call.clone() }).await.unwrap();
     until(&scene.desk, "live on the desk", |s| place(s, &call) == "here").await;
     until(&scene.laptop, "the laptop shows it on the desk", |s| place(s, &call) == "Desk phone").await;
-    // The desk phone pushes it back to the laptop, which takes it.
+}
+
+#[tokio::test]
+async fn the_laptop_pushes_the_call_to_the_desk_phone_which_takes_it() {
+    let scene = Scene::new().await;
+    let call = scene.answered_on_laptop().await;
+    scene.laptop.execute(Command::Push { call: call.clone(), device: "Desk phone".into() }).await.unwrap();
+    until(&scene.desk, "live on the desk", |s| place(s, &call) == "here").await;
+    until(&scene.laptop, "the laptop shows it on the desk", |s| place(s, &call) == "Desk phone").await;
+    // ... and back again.
     scene.desk.execute(Command::Push { call: call.clone(), device: "Laptop".into() }).await.unwrap();
     until(&scene.laptop, "live on the laptop again", |s| place(s, &call) == "here").await;
+}
+
+#[tokio::test]
+async fn the_desk_phone_answers_a_ringing_call_on_the_laptops_behalf() {
+    let scene = Scene::new().await;
+    let call = scene.bob_calls().await;
+    scene.desk.execute(Command::AnswerOn { call: call.clone(), device: "Laptop".into() }).await.unwrap();
+    until(&scene.laptop, "the laptop answered", |s| place(s, &call) == "here" && state(s, &call) == "active").await;
     until(&scene.desk, "the desk shows it on the laptop", |s| place(s, &call) == "Laptop").await;
 }
 
 #[tokio::test]
-async fn the_desk_phone_answers_on_the_laptops_behalf_and_dials_bob_from_the_laptop() {
+async fn the_desk_phone_dials_bob_from_the_laptop() {
     let scene = Scene::new().await;
-    let call = scene.bob_calls().await;
-    scene.desk.execute(Command::AnswerOn { call: call.clone(), device: "Laptop".into() }).await.unwrap();
-    until(&scene.laptop, "the laptop answered", |s| place(s, &call) == "here").await;
-    scene.bob.execute(Command::Hangup { call: Some(call.clone()) }).await.unwrap();
-    until(&scene.desk, "the call ended", |s| state(s, &call) == "ended").await;
-
     let dialed = scene.desk.execute(Command::DialFrom { device: "Laptop".into(), to: "bob@example.com".into() }).await.unwrap();
-    let second = dialed["call"].as_str().unwrap().to_owned();
-    until(&scene.laptop, "the laptop dials", |s| place(s, &second) == "here").await;
-    until(&scene.bob, "Bob's phone rings", |s| state(s, &second) == "ringing").await;
+    let call = dialed["call"].as_str().unwrap().to_owned();
+    until(&scene.laptop, "the laptop dials", |s| place(s, &call) == "here").await;
+    until(&scene.bob, "Bob's phone rings", |s| state(s, &call) == "ringing").await;
+    scene.bob.execute(Command::Answer { call: Some(call.clone()) }).await.unwrap();
+    until(&scene.desk, "the desk shows it live on the laptop", |s| state(s, &call) == "active" && place(s, &call) == "Laptop").await;
+}
+
+#[tokio::test]
+async fn a_second_incoming_call_rings_as_a_second_appearance() {
+    let scene = Scene::new().await;
+    let first = scene.answered_on_laptop().await;
+    let carol = Client::sign_up(&scene.server.base, "carol").await;
+    carol.register("Carol's phone").await;
+    let second = carol.call(&Client::new(&scene.server.base, "alice")).await;
+    let shown = until(&scene.laptop, "the second call rings", |s| state(s, &second) == "ringing").await;
+    assert_eq!(state(&shown, &first), "active");
+    assert_eq!(shown.calls.len(), 2);
+}
+
+#[tokio::test]
+async fn a_device_the_server_forgot_registers_again() {
+    let scene = Scene::new().await;
+    let before = scene.laptop.snapshots().borrow().device_id.clone();
+    let alice = Client::new(&scene.server.base, "alice");
+    alice.delete(&format!("/login/alice@example.com/{before}")).await.expect(204);
+    let after = until(&scene.laptop, "registered again and connected", |s| s.device_id != before && s.connected).await;
+    let listed = alice.get("/login/alice@example.com").await.expect(200);
+    assert!(listed["devices"].as_array().unwrap().iter().any(|d| d["id"] == after.device_id.as_str()));
+    // It rings again.
+    let call = scene.bob_calls().await;
+    until(&scene.laptop, "rings on the new registration", |s| state(s, &call) == "ringing").await;
 }
 
 #[tokio::test]
