@@ -254,8 +254,9 @@ async fn messages_invitations_and_presence_reach_every_device() {
     let notice = tokio::time::timeout(DEADLINE, laptop_notices.recv()).await.unwrap().unwrap();
     assert!(matches!(&notice, Notice::Message(m) if m.from == "bob@example.com"), "{notice:?}");
     // An invitation from Bob arrives as a notice with the sender.
-    let bob = Client::new(&scene.server.base, "bob");
-    bob.post("/invite/alice@example.com", serde_json::json!({"command": "invite", "url": "/call/x"})).await.expect(202);
+    scene.bob.execute(Command::Invite { to: "alice@example.com".into(), url: "/call/x".into() }).await.unwrap();
     let notice = tokio::time::timeout(DEADLINE, laptop_notices.recv()).await.unwrap().unwrap();
-    assert!(matches!(&notice, Notice::Invite(i) if i["from"] == "bob@example.com"), "{notice:?}");
+    assert!(matches!(&notice, Notice::Invite(i) if i["from"] == "bob@example.com" && i["url"] == "/call/x"), "{notice:?}");
+    let error = scene.bob.execute(Command::Invite { to: "nobody@example.com".into(), url: "/call/x".into() }).await.unwrap_err();
+    assert_eq!(error.to_string(), "there is no user nobody@example.com");
 }

@@ -153,6 +153,14 @@ impl ServerClient {
         self.send(self.request(Method::DELETE, &format!("{}?device={device_id}", path::call(call_id)))).await.map(drop)
     }
 
+    /// Passes `body` (`{command, url, ...}`) on to every device of `to`.
+    pub async fn invite(&self, to: &str, body: &serde_json::Value) -> Result<(), PhoneError> {
+        match self.send(self.request(Method::POST, &format!("/invite/{to}")).json(body)).await {
+            Err(PhoneError::Refused { status: 404, .. }) => Err(PhoneError::UserUnknown(to.to_owned())),
+            other => other.map(drop),
+        }
+    }
+
     /// My mailbox.
     pub async fn messages(&self) -> Result<Vec<Message>, PhoneError> {
         self.json(self.request(Method::GET, &path::messages(&self.email))).await

@@ -20,6 +20,8 @@ pub enum Command {
     DialFrom { device: String, to: String },
     HangupRemote { call: String },
     Message { to: String, text: String },
+    /// Invite `to` to what `url` names (e.g. a call), with `command: invite`.
+    Invite { to: String, url: String },
 }
 
 impl Command {
@@ -45,6 +47,7 @@ impl Command {
             "answer-on" => Self::AnswerOn { call: required(1, "a CALL")?, device: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'answer-on' needs a CALL and a DEVICE")? },
             "dial-from" => Self::DialFrom { device: required(1, "a DEVICE")?, to: required(2, "a DEVICE and an EMAIL")? },
             "hangup-remote" => Self::HangupRemote { call: required(1, "a CALL")? },
+            "invite" => Self::Invite { to: required(1, "an EMAIL")?, url: required(2, "an EMAIL and a URL")? },
             "message" => Self::Message { to: required(1, "an EMAIL")?, text: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'message' needs an EMAIL and a TEXT")? },
             other => return Err(format!("unknown command '{other}'")),
         })
@@ -64,6 +67,8 @@ mod tests {
         assert_eq!(Command::parse("push c1"), Err("'push' needs a CALL and a DEVICE".into()));
         assert_eq!(Command::parse("hold"), Err("'hold' needs a CALL".into()));
         assert_eq!(Command::parse("fly away"), Err("unknown command 'fly'".into()));
+        assert_eq!(Command::parse("invite bob@example.com /call/c1"), Ok(Command::Invite { to: "bob@example.com".into(), url: "/call/c1".into() }));
+        assert_eq!(Command::parse("invite bob@example.com"), Err("'invite' needs an EMAIL and a URL".into()));
         assert!(Command::parse("  ").is_err());
     }
 }

@@ -451,6 +451,10 @@ impl Owner {
                 let created = self.client.send_text(&to, &text).await?;
                 Ok(serde_json::json!({ "message": created.url }))
             }
+            Command::Invite { to, url } => {
+                self.client.invite(&to, &serde_json::json!({ "command": "invite", "url": url })).await?;
+                Ok(serde_json::json!({ "invited": to }))
+            }
         }
     }
 
