@@ -2,6 +2,7 @@
 //! (Alice's laptop, Alice's desk phone, Bob's phone), as the RIPT cases go.
 
 use restphone_phone::core::appearance::Appearance;
+use restphone_phone::core::calls::{Change, MediaRole};
 use restphone_phone::{Command, Notice, Phone, PhoneConfig, Snapshot};
 use restphone_system_tests::{Client, DEADLINE, Proxy, TestServer};
 use serde_json::Value;
@@ -259,4 +260,29 @@ async fn messages_invitations_and_presence_reach_every_device() {
     assert!(matches!(&notice, Notice::Invite(i) if i["from"] == "bob@example.com" && i["url"] == "/call/x"), "{notice:?}");
     let error = scene.bob.execute(Command::Invite { to: "nobody@example.com".into(), url: "/call/x".into() }).await.unwrap_err();
     assert_eq!(error.to_string(), "there is no user nobody@example.com");
+}
+
+/// The next media event of `phone`'s receiver, within the deadline.
+async fn next_media(events: &mut tokio::sync::broadcast::Receiver<Change>) -> Change {
+    tokio::time::timeout(DEADLINE, events.recv()).await.expect("a media event in time").expect("the phone runs")
+}
+
+#[tokio::test]
+async fn media_starts_where_the_leg_is_renegotiates_with_the_peer_and_stops_when_it_moves() {
+    let scene = Scene::new().await;
+    let mut laptop_media = scene.laptop.media_events();
+    let mut desk_media = scene.desk.media_events();
+    let mut bob_media = scene.bob.media_events();
+    let call = scene.answered_on_laptop().await;
+    assert!(matches!(next_media(&mut bob_media).await, Change::MediaStart { local_role: MediaRole::Offerer, .. }));
+    let started = next_media(&mut laptop_media).await;
+    assert!(matches!(&started, Change::MediaStart { call_id, local_role: MediaRole::Answerer, .. } if *call_id == call), "{started:?}");
+    // The laptop publishes its session; Bob's engine hands it to his media.
+    scene.laptop.execute(Command::SetSession { call: call.clone(), session: "laptop-sdp".into() }).await.unwrap();
+    let renegotiate = next_media(&mut bob_media).await;
+    assert_eq!(renegotiate, Change::MediaRenegotiate { call_id: call.clone(), remote_session: Some("laptop-sdp".into()) });
+    // A pull moves the media: it starts on the desk (as offerer) and stops on the laptop.
+    scene.desk.execute(Command::Pull { call: call.clone() }).await.unwrap();
+    assert!(matches!(next_media(&mut desk_media).await, Change::MediaStart { local_role: MediaRole::Offerer, .. }));
+    assert_eq!(next_media(&mut laptop_media).await, Change::MediaStop { call_id: call.clone() });
 }

@@ -256,3 +256,16 @@ async fn bob_cannot_see_or_touch_alices_call_with_someone_else() {
     assert_eq!(scene.alice.get(&path).await.expect(200)["state"], "answered");
     let _ = carol_phone;
 }
+
+#[tokio::test]
+async fn every_change_raises_the_calls_revision() {
+    let mut scene = Scene::new().await;
+    let call = scene.bob_calls().await;
+    let before = scene.alice.get(&format!("/call/{call}")).await.expect(200)["revision"].as_u64().unwrap();
+    scene.alice.report(&call, "answered", &scene.laptop).await.expect(200);
+    let answered = scene.desk_events.wait_for_call(&call, |c| c["state"] == "answered").await;
+    assert_eq!(answered["revision"].as_u64(), Some(before + 1));
+    // A report that changes nothing leaves the revision alone.
+    let again = scene.alice.report(&call, "answered", &scene.laptop).await.expect(200);
+    assert_eq!(again["revision"].as_u64(), Some(before + 1));
+}

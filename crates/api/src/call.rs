@@ -115,6 +115,8 @@ pub struct Call {
     pub url: String,
     pub subject: Option<String>,
     pub state: CallState,
+    /// Raised by every change: of two copies of a call, the higher revision is newer.
+    pub revision: u64,
     pub created_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
     pub ended: Option<Ending>,

@@ -20,6 +20,9 @@ pub enum Command {
     DialFrom { device: String, to: String },
     HangupRemote { call: String },
     Message { to: String, text: String },
+    /// Publish this device's session description (SDP) for its leg of `call`: what a
+    /// media engine sends after `MediaStart` or `MediaRenegotiate`. Not a CLI command.
+    SetSession { call: String, session: String },
     /// Invite `to` to what `url` names (e.g. a call), with `command: invite`.
     Invite { to: String, url: String },
 }

@@ -75,6 +75,7 @@ pub struct Phone {
     commands: mpsc::Sender<(Command, Reply)>,
     snapshots: watch::Receiver<Snapshot>,
     notices: broadcast::Sender<Notice>,
+    media: broadcast::Sender<Change>,
     quit: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -90,6 +91,7 @@ impl Phone {
         let (device_sender, device_id) = watch::channel(registered.id.clone());
         let (push_sender, push_inbox) = mpsc::channel(256);
         let (notices, _) = broadcast::channel(64);
+        let (media, _) = broadcast::channel(64);
         let push_task = tokio::spawn(push::run(client.clone(), device_id, push_sender));
         let mut owner = Owner {
             client,
@@ -104,6 +106,7 @@ impl Phone {
             online: Vec::new(),
             unheard_messages: 0,
             notices: notices.clone(),
+            media: media.clone(),
             snapshot: snapshot_sender,
             device_id: device_sender,
         };
@@ -114,7 +117,7 @@ impl Phone {
             owner.run(command_inbox, push_inbox, quit_signal).await;
             push_task.abort();
         });
-        Ok(Self { commands, snapshots, notices, quit, task })
+        Ok(Self { commands, snapshots, notices, media, quit, task })
     }
 
     pub async fn execute(&self, command: Command) -> Result<serde_json::Value, PhoneError> {
@@ -129,6 +132,14 @@ impl Phone {
 
     pub fn notices(&self) -> broadcast::Receiver<Notice> {
         self.notices.subscribe()
+    }
+
+    /// Where a media engine attaches: `MediaStart` when this device takes a leg (with
+    /// the peer's session), `MediaRenegotiate` when the peer's session changes,
+    /// `MediaStop` when the leg moves elsewhere or ends. It answers with
+    /// `Command::SetSession`. Without a media engine, nobody listens and calls still work.
+    pub fn media_events(&self) -> broadcast::Receiver<Change> {
+        self.media.subscribe()
     }
 
     /// Unregisters this device and stops.
@@ -152,6 +163,7 @@ struct Owner {
     online: Vec<OnlineUser>,
     unheard_messages: usize,
     notices: broadcast::Sender<Notice>,
+    media: broadcast::Sender<Change>,
     snapshot: watch::Sender<Snapshot>,
     device_id: watch::Sender<String>,
 }
@@ -333,8 +345,10 @@ impl Owner {
                 Change::Ended { call_id, .. } => {
                     self.alerted.remove(&call_id);
                 }
-                // Media attaches here when a media engine is present.
-                Change::StopRinging { .. } | Change::MediaStart { .. } | Change::MediaRenegotiate { .. } | Change::MediaStop { .. } => {}
+                Change::MediaStart { .. } | Change::MediaRenegotiate { .. } | Change::MediaStop { .. } => {
+                    let _ = self.media.send(change);
+                }
+                Change::StopRinging { .. } => {}
             }
         }
     }
@@ -450,6 +464,11 @@ impl Owner {
             Command::Message { to, text } => {
                 let created = self.client.send_text(&to, &text).await?;
                 Ok(serde_json::json!({ "message": created.url }))
+            }
+            Command::SetSession { call, session } => {
+                self.client.take(&call, &device, Some(session)).await?;
+                self.follow(&call).await;
+                Ok(serde_json::json!({ "call": call }))
             }
             Command::Invite { to, url } => {
                 self.client.invite(&to, &serde_json::json!({ "command": "invite", "url": url })).await?;

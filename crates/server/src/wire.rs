@@ -19,6 +19,7 @@ pub fn call(record: &CallRecord) -> Call {
         url: path::call(&record.id),
         subject: record.subject.clone(),
         state: record.state,
+        revision: record.revision as u64,
         created_at: time(record.created_at),
         answered_at: record.answered_at.map(time),
         ended: record.ended.as_ref().map(|e| Ending { reason: e.reason, by: e.by.clone(), at: time(e.at) }),

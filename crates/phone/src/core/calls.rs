@@ -87,6 +87,9 @@ impl CallBook {
             return changes;
         };
         let entry = &self.entries[index];
+        if call.revision <= entry.call.revision {
+            return Vec::new(); // a stale copy: an event overtaken by a GET, or the reverse
+        }
         let before = self.standing(&entry.call, entry.local);
         if before.as_ref().is_none_or(|before| before.ended) {
             return Vec::new();
@@ -344,6 +347,16 @@ mod tests {
         book.apply_call(call(CallState::Ended, Role::Callee, ParticipantState::Left, None, None));
         assert_eq!(book.apply_call(ringing_in()), vec![]);
         assert_eq!(states(&book), vec![("c1".to_owned(), AppearanceState::Ended)]);
+    }
+
+    #[test]
+    fn an_older_copy_of_a_live_call_is_ignored() {
+        let mut book = book();
+        let older = call(CallState::Answered, Role::Callee, ParticipantState::Connected, None, Some("bob-sdp"));
+        let newer = call(CallState::Answered, Role::Callee, ParticipantState::Connected, Some(HERE), Some("bob-sdp"));
+        book.apply_call(newer);
+        assert_eq!(book.apply_call(older), vec![], "a stale copy must not move the call away from here");
+        assert_eq!(book.snapshot()[0].where_, Where::Here);
     }
 
     #[test]

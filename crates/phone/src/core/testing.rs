@@ -60,11 +60,18 @@ pub fn call(state: CallState, my_role: Role, my_state: ParticipantState, my_hand
         url: "/call/c1".to_owned(),
         subject: None,
         state,
+        revision: next_revision(),
         created_at: at(0),
         answered_at: (state != CallState::Proceeding && state != CallState::Alerting).then(|| at(5)),
         ended: (state == CallState::Ended).then(|| Ending { reason: EndReason::Hangup, by: None, at: at(60) }),
         children,
     }
+}
+
+/// Each built call is newer than the one before, as successive server copies are.
+fn next_revision() -> u64 {
+    static REVISION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    REVISION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The same call under another id, created `seconds` after the first.

@@ -63,6 +63,8 @@ pub struct CallRecord {
     pub id: String,
     pub subject: Option<String>,
     pub state: CallState,
+    /// Raised by the store with every saved change.
+    pub revision: i64,
     pub created_at: i64,
     pub answered_at: Option<i64>,
     /// When a call still ringing becomes `noanswer`.
@@ -119,7 +121,7 @@ impl CallRecord {
                 session: None,
             });
         }
-        let mut call = Self { id, subject, state: CallState::Proceeding, created_at: now, answered_at: None, ring_deadline, ended: None, participants };
+        let mut call = Self { id, subject, state: CallState::Proceeding, revision: 1, created_at: now, answered_at: None, ring_deadline, ended: None, participants };
         if unreachable {
             call.finish(EndReason::Unavailable, None, now);
         }

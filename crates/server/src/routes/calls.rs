@@ -20,10 +20,16 @@ use crate::state::{AppState, now};
 use crate::store::{DeviceRecord, NewEvent};
 use crate::wire;
 
-/// Wraps a decision on a call so that a change is logged as a `call` event for
-/// everyone in it, and no change logs nothing.
+/// Wraps a decision on a call so that a change raises the call's revision and is
+/// logged as a `call` event for everyone in it, and no change logs nothing.
 pub fn decide(mut decision: impl FnMut(&mut CallRecord) -> Result<bool, CallError> + Send) -> impl FnMut(&mut CallRecord) -> ApiResult<Vec<NewEvent>> + Send {
-    move |call| Ok(if decision(call)? { call_events(call) } else { Vec::new() })
+    move |call| {
+        if !decision(call)? {
+            return Ok(Vec::new());
+        }
+        call.revision += 1;
+        Ok(call_events(call))
+    }
 }
 
 fn call_events(call: &CallRecord) -> Vec<NewEvent> {

@@ -117,6 +117,7 @@ async fn load_call(conn: &mut SqliteConnection, call_id: &str) -> Result<Option<
         id: row.try_get("id")?,
         subject: row.try_get("subject")?,
         state: parse::<CallState>(row.try_get("state")?)?,
+        revision: row.try_get("revision")?,
         created_at: row.try_get("created_at")?,
         answered_at: row.try_get("answered_at")?,
         ring_deadline: row.try_get("ring_deadline")?,
@@ -142,14 +143,15 @@ fn participant(row: &SqliteRow) -> Result<ParticipantRecord, sqlx::Error> {
 async fn save_call(conn: &mut SqliteConnection, call: &CallRecord) -> Result<(), sqlx::Error> {
     let ended = call.ended.as_ref();
     sqlx::query(
-        "INSERT INTO calls (id, subject, state, created_at, answered_at, ring_deadline, end_reason, ended_by, ended_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET state = excluded.state, answered_at = excluded.answered_at,
+        "INSERT INTO calls (id, subject, state, revision, created_at, answered_at, ring_deadline, end_reason, ended_by, ended_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET state = excluded.state, revision = excluded.revision, answered_at = excluded.answered_at,
            end_reason = excluded.end_reason, ended_by = excluded.ended_by, ended_at = excluded.ended_at",
     )
     .bind(&call.id)
     .bind(&call.subject)
     .bind(name_of(call.state))
+    .bind(call.revision)
     .bind(call.created_at)
     .bind(call.answered_at)
     .bind(call.ring_deadline)
