@@ -286,3 +286,28 @@ async fn media_starts_where_the_leg_is_renegotiates_with_the_peer_and_stops_when
     assert!(matches!(next_media(&mut desk_media).await, Change::MediaStart { local_role: MediaRole::Offerer, .. }));
     assert_eq!(next_media(&mut laptop_media).await, Change::MediaStop { call_id: call.clone() });
 }
+
+#[tokio::test]
+async fn the_phone_refreshes_its_registration_before_it_lapses() {
+    let server = TestServer::start_with(|config| config.min_expires = 1).await;
+    let alice = Client::sign_up(&server.base, "alice").await;
+    let config = PhoneConfig { server: server.base.clone(), email: alice.email.clone(), password: alice.password.clone(), device_name: "Laptop".into(), expires: 3, auto_answer: false };
+    let laptop = Phone::start(config).await.unwrap();
+    let device = laptop.snapshots().borrow().device_id.clone();
+    // Without refreshes the server would drop the registration after 3 s; the phone
+    // keeps the same one well past that.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let registered_at = tokio::time::Instant::now();
+    loop {
+        let listed = alice.get("/login/alice@example.com").await.expect(200);
+        let ours = listed["devices"].as_array().unwrap().iter().find(|d| d["id"] == device.as_str()).cloned();
+        let ours = ours.expect("the registration is still there");
+        if registered_at.elapsed() > std::time::Duration::from_secs(5) {
+            assert_ne!(ours["refreshed_at"], ours["registered_at"]);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await; // polling the server's view
+    }
+    assert_eq!(laptop.snapshots().borrow().device_id, device, "refreshed, not registered again");
+}

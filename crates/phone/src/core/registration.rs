@@ -10,17 +10,13 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// When to refresh a registration granted for `granted_expires_secs` at `registered_at`:
-/// halfway through its lifetime, but at least 5 s before it lapses (at once when the
-/// lifetime is shorter than that).
+/// halfway through its lifetime, but at least 5 s before it lapses; never sooner than a
+/// third of the way, so a very short lifetime is refreshed often but not in a loop.
 pub fn next_refresh_at(granted_expires_secs: u32, registered_at: DateTime<Utc>) -> DateTime<Utc> {
-    let lifetime = TimeDelta::seconds(i64::from(granted_expires_secs));
+    let lifetime = TimeDelta::seconds(i64::from(granted_expires_secs.max(1)));
     let halfway = lifetime / 2;
-    let before_margin = (lifetime - REFRESH_MARGIN).max(TimeDelta::zero());
-    registered_at + halfway.min(before_margin)
-}
-
-pub fn refresh_due(granted_expires_secs: u32, registered_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    now >= next_refresh_at(granted_expires_secs, registered_at)
+    let before_margin = lifetime - REFRESH_MARGIN;
+    registered_at + halfway.min(before_margin).max(lifetime / 3)
 }
 
 /// How long to wait before reconnect attempt `attempt` (0 for the first retry): 250 ms,
@@ -39,15 +35,13 @@ mod tests {
     fn refresh_comes_halfway_through_the_lifetime() {
         assert_eq!(next_refresh_at(60, at(0)), at(30));
         assert_eq!(next_refresh_at(3600, at(100)), at(1900));
-        assert!(!refresh_due(60, at(0), at(29)));
-        assert!(refresh_due(60, at(0), at(30)));
     }
 
     #[test]
-    fn refresh_comes_at_least_five_seconds_before_expiry() {
+    fn refresh_comes_at_least_five_seconds_before_expiry_but_never_in_a_loop() {
         assert_eq!(next_refresh_at(8, at(0)), at(3));
-        assert_eq!(next_refresh_at(3, at(0)), at(0));
-        assert!(refresh_due(0, at(0), at(0)));
+        assert_eq!(next_refresh_at(3, at(0)), at(1));
+        assert!(next_refresh_at(0, at(0)) > at(0), "a zero lifetime still waits");
     }
 
     #[test]
