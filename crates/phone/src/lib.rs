@@ -13,8 +13,10 @@ pub mod core;
 pub mod engine;
 pub mod error;
 pub mod push;
+pub mod snapshot;
 pub mod sse;
 
 pub use command::Command;
-pub use engine::{Notice, Phone, PhoneConfig, Snapshot};
+pub use engine::{Phone, PhoneConfig};
+pub use snapshot::{Notice, Snapshot};
 pub use error::PhoneError;

@@ -1,0 +1,101 @@
+//! What the user's commands do.
+
+use restphone_api::call::CallEvent;
+
+use super::owner::Owner;
+use crate::command::Command;
+use crate::core::appearance::AppearanceState;
+use crate::error::PhoneError;
+
+impl Owner {
+    /// A call of mine in one of `states`: the one named, or the newest.
+    fn pick(&self, named: Option<String>, states: &[AppearanceState], what: &str) -> Result<String, PhoneError> {
+        let calls = self.book.snapshot();
+        match named {
+            Some(id) => calls.iter().find(|c| c.id == id).map(|c| c.id.clone()).ok_or(PhoneError::NoSuchCall(id)),
+            None => calls.iter().rev().find(|c| states.contains(&c.state)).map(|c| c.id.clone()).ok_or_else(|| PhoneError::NotPossible(format!("there is no call to {what}"))),
+        }
+    }
+
+    /// Another of my devices, by name (any case) or id.
+    fn other_device(&self, named: &str) -> Result<String, PhoneError> {
+        self.devices
+            .iter()
+            .find(|d| d.id == named || d.name.eq_ignore_ascii_case(named))
+            .filter(|d| d.id != self.me.device_id)
+            .map(|d| d.id.clone())
+            .ok_or_else(|| PhoneError::NotPossible(format!("'{named}' is not another of your devices")))
+    }
+
+    pub(super) async fn execute(&mut self, command: Command) -> Result<serde_json::Value, PhoneError> {
+        use AppearanceState::{Active, Alerting, Dialing, Held, Ringing};
+        let device = self.me.device_id.clone();
+        match command {
+            Command::Dial { to } => {
+                let created = self.client.dial(&to, None).await?;
+                self.take(&created.id).await
+            }
+            Command::Answer { call } => {
+                let call = self.pick(call, &[Ringing], "answer")?;
+                self.answer(&call).await
+            }
+            Command::Decline { call } => {
+                let call = self.pick(call, &[Ringing], "decline")?;
+                self.report(&call, CallEvent::Declined).await
+            }
+            Command::Hangup { call } => {
+                let call = self.pick(call, &[Active, Held, Dialing, Alerting], "hang up")?;
+                self.client.end(&call, &device).await?;
+                self.follow(&call).await;
+                Ok(serde_json::json!({ "call": call }))
+            }
+            Command::Hold { call } => self.report(&call, CallEvent::Hold).await,
+            Command::Resume { call } => self.report(&call, CallEvent::Resume).await,
+            Command::Mute { call } | Command::Unmute { call } if !self.book.set_muted(&call, matches!(command, Command::Mute { .. })) => {
+                Err(PhoneError::NotPossible(format!("call {call} is not live on this device")))
+            }
+            Command::Mute { call } | Command::Unmute { call } => Ok(serde_json::json!({ "call": call })),
+            Command::Pull { call } => self.take(&call).await,
+            Command::Push { call, device } => {
+                let target = self.other_device(&device)?;
+                self.client.tap(&call, "push", &target).await?;
+                Ok(serde_json::json!({ "call": call, "device": target }))
+            }
+            Command::AnswerOn { call, device } => {
+                let target = self.other_device(&device)?;
+                self.client.tap(&call, "answer", &target).await?;
+                Ok(serde_json::json!({ "call": call, "device": target }))
+            }
+            Command::DialFrom { device, to } => {
+                let from = self.other_device(&device)?;
+                let created = self.client.dial(&to, Some(&from)).await?;
+                Ok(serde_json::json!({ "call": created.id, "device": from }))
+            }
+            Command::HangupRemote { call } => {
+                self.client.end(&call, &device).await?;
+                self.follow(&call).await;
+                Ok(serde_json::json!({ "call": call }))
+            }
+            Command::Message { to, text } => {
+                let created = self.client.send_text(&to, &text).await?;
+                Ok(serde_json::json!({ "message": created.url }))
+            }
+            Command::SetSession { call, session } => {
+                self.client.take(&call, &device, Some(session)).await?;
+                self.follow(&call).await;
+                Ok(serde_json::json!({ "call": call }))
+            }
+            Command::Invite { to, url } => {
+                self.client.invite(&to, &serde_json::json!({ "command": "invite", "url": url })).await?;
+                Ok(serde_json::json!({ "invited": to }))
+            }
+        }
+    }
+
+    async fn report(&mut self, call_id: &str, event: CallEvent) -> Result<serde_json::Value, PhoneError> {
+        let call = self.client.report(call_id, event, &self.me.device_id).await?;
+        let changes = self.book.apply_call(call);
+        self.act_on(changes).await;
+        Ok(serde_json::json!({ "call": call_id }))
+    }
+}

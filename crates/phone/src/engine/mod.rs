@@ -1,0 +1,112 @@
+//! The phone: one owner task per account on this device. It holds the call book,
+//! carries out commands, follows the push channel and keeps the registration alive,
+//! and publishes a snapshot after every change. `Phone` is the handle to it.
+
+mod actions;
+mod owner;
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use self::owner::Owner;
+use crate::client::ServerClient;
+use crate::command::Command;
+use crate::core::calls::{CallBook, Change};
+use crate::core::identity::{Me, MyDevices};
+use crate::error::PhoneError;
+use crate::push;
+use crate::snapshot::{Notice, Snapshot};
+
+
+#[derive(Debug, Clone)]
+pub struct PhoneConfig {
+    pub server: String,
+    pub email: String,
+    pub password: String,
+    pub device_name: String,
+    /// Registration lifetime asked for, in seconds.
+    pub expires: u32,
+    pub auto_answer: bool,
+}
+
+pub(super) type Reply = oneshot::Sender<Result<serde_json::Value, PhoneError>>;
+
+pub struct Phone {
+    commands: mpsc::Sender<(Command, Reply)>,
+    snapshots: watch::Receiver<Snapshot>,
+    notices: broadcast::Sender<Notice>,
+    media: broadcast::Sender<Change>,
+    quit: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Phone {
+    /// Signs in, registers this device and starts following the push channel.
+    pub async fn start(config: PhoneConfig) -> Result<Self, PhoneError> {
+        let client = ServerClient::sign_in(&config.server, &config.email, &config.password).await?;
+        let registered = client.register(&config.device_name, config.expires).await?;
+        let me = Me { email: client.email.clone(), device_id: registered.id.clone() };
+        let (commands, command_inbox) = mpsc::channel(32);
+        let (snapshot_sender, snapshots) = watch::channel(Snapshot::default());
+        let (device_sender, device_id) = watch::channel(registered.id.clone());
+        let (push_sender, push_inbox) = mpsc::channel(256);
+        let (notices, _) = broadcast::channel(64);
+        let (media, _) = broadcast::channel(64);
+        let push_task = tokio::spawn(push::run(client.clone(), device_id, push_sender));
+        let mut owner = Owner {
+            client,
+            book: CallBook::new(me.clone(), MyDevices::default()),
+            me,
+            config,
+            devices: Vec::new(),
+            connected: false,
+            registered_at: Utc::now(),
+            granted: registered.expires,
+            alerted: HashSet::new(),
+            online: Vec::new(),
+            unheard_messages: 0,
+            notices: notices.clone(),
+            media: media.clone(),
+            snapshot: snapshot_sender,
+            device_id: device_sender,
+        };
+        owner.reload_devices().await?;
+        owner.publish();
+        let (quit, quit_signal) = oneshot::channel();
+        let task = tokio::spawn(async move {
+            owner.run(command_inbox, push_inbox, quit_signal).await;
+            push_task.abort();
+        });
+        Ok(Self { commands, snapshots, notices, media, quit, task })
+    }
+
+    pub async fn execute(&self, command: Command) -> Result<serde_json::Value, PhoneError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send((command, reply)).await.map_err(|_| PhoneError::Stopped)?;
+        answer.await.map_err(|_| PhoneError::Stopped)?
+    }
+
+    pub fn snapshots(&self) -> watch::Receiver<Snapshot> {
+        self.snapshots.clone()
+    }
+
+    pub fn notices(&self) -> broadcast::Receiver<Notice> {
+        self.notices.subscribe()
+    }
+
+    /// Where a media engine attaches: `MediaStart` when this device takes a leg (with
+    /// the peer's session), `MediaRenegotiate` when the peer's session changes,
+    /// `MediaStop` when the leg moves elsewhere or ends. It answers with
+    /// `Command::SetSession`. Without a media engine, nobody listens and calls still work.
+    pub fn media_events(&self) -> broadcast::Receiver<Change> {
+        self.media.subscribe()
+    }
+
+    /// Unregisters this device and stops.
+    pub async fn quit(self) {
+        let _ = self.quit.send(());
+        let _ = self.task.await;
+    }
+}

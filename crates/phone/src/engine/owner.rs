@@ -1,0 +1,269 @@
+//! The owner task's state and its event loop: the push channel, the registration
+//! timer, the contact list timer, and what server events change.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use restphone_api::call::{Call, CallEvent};
+use restphone_api::event::{Command as ServerCommand, CommandKind, EventKind};
+use restphone_api::login::{Device, OnlineUser, Presence};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use super::Reply;
+use crate::client::ServerClient;
+use crate::command::Command;
+use crate::core::calls::{CallBook, Change};
+use crate::core::identity::{Me, MyDevices};
+use crate::core::registration::next_refresh_at;
+use crate::error::PhoneError;
+use crate::push::PushInput;
+use crate::snapshot::{DeviceView, Notice, Snapshot};
+use super::PhoneConfig;
+
+/// How often the list of who is online is read again.
+const CONTACTS_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
+
+pub(super) struct Owner {
+    pub(super) client: ServerClient,
+    pub(super) config: PhoneConfig,
+    pub(super) me: Me,
+    pub(super) book: CallBook,
+    pub(super) devices: Vec<Device>,
+    pub(super) connected: bool,
+    pub(super) registered_at: chrono::DateTime<Utc>,
+    pub(super) granted: u32,
+    /// Calls this device has reported `alerting` for.
+    pub(super) alerted: HashSet<String>,
+    pub(super) online: Vec<OnlineUser>,
+    pub(super) unheard_messages: usize,
+    pub(super) notices: broadcast::Sender<Notice>,
+    pub(super) media: broadcast::Sender<Change>,
+    pub(super) snapshot: watch::Sender<Snapshot>,
+    pub(super) device_id: watch::Sender<String>,
+}
+
+impl Owner {
+    pub(super) async fn run(&mut self, mut commands: mpsc::Receiver<(Command, Reply)>, mut push: mpsc::Receiver<PushInput>, mut quit: oneshot::Receiver<()>) {
+        let mut contacts = tokio::time::interval(CONTACTS_REFRESH);
+        contacts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let refresh_at = next_refresh_at(self.granted, self.registered_at);
+            let refresh_in = (refresh_at - Utc::now()).to_std().unwrap_or_default();
+            tokio::select! {
+                Some((command, reply)) = commands.recv() => {
+                    let _ = reply.send(self.execute(command).await);
+                }
+                Some(input) = push.recv() => self.on_push(input).await,
+                _ = tokio::time::sleep(refresh_in) => self.refresh().await,
+                _ = contacts.tick() => self.reload_contacts().await,
+                _ = &mut quit => break,
+            }
+            self.publish();
+        }
+        if let Err(error) = self.client.unregister(&self.me.device_id).await {
+            tracing::warn!(%error, "could not unregister on quit");
+        }
+        let _ = self.client.sign_out().await;
+    }
+
+    pub(super) fn publish(&self) {
+        let devices = self.devices.iter().map(|d| DeviceView { id: d.id.clone(), name: d.name.clone(), here: d.id == self.me.device_id }).collect();
+        let snapshot = Snapshot {
+            email: self.me.email.clone(),
+            device_id: self.me.device_id.clone(),
+            device_name: self.config.device_name.clone(),
+            connected: self.connected,
+            devices,
+            calls: self.book.snapshot(),
+            online: self.online.clone(),
+            unheard_messages: self.unheard_messages,
+        };
+        self.snapshot.send_replace(snapshot);
+    }
+
+    pub(super) async fn reload_devices(&mut self) -> Result<(), PhoneError> {
+        let presence = self.client.devices_of(&self.me.email).await?;
+        self.set_devices(presence.devices);
+        Ok(())
+    }
+
+    pub(super) fn set_devices(&mut self, devices: Vec<Device>) {
+        self.book.set_devices(MyDevices::new(&devices));
+        self.devices = devices;
+    }
+
+    async fn refresh(&mut self) {
+        match self.client.refresh(&self.me.device_id, self.config.expires).await {
+            Ok(registered) => {
+                self.registered_at = Utc::now();
+                self.granted = registered.expires;
+            }
+            Err(PhoneError::RegistrationGone) => self.register_again().await,
+            Err(error) => {
+                tracing::warn!(%error, "refresh failed; retrying");
+                // Try again soon rather than at the next half-life.
+                self.registered_at = Utc::now() - chrono::Duration::seconds(i64::from(self.granted));
+                self.granted = self.granted.max(10);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+
+    /// The server forgot this device (it lapsed, or the server lost its data).
+    async fn register_again(&mut self) {
+        match self.client.register(&self.config.device_name, self.config.expires).await {
+            Ok(registered) => {
+                self.me.device_id = registered.id.clone();
+                self.registered_at = Utc::now();
+                self.granted = registered.expires;
+                self.book = CallBook::new(self.me.clone(), MyDevices::new(&self.devices));
+                let _ = self.device_id.send(registered.id);
+                let _ = self.reload_devices().await;
+            }
+            Err(error) => tracing::warn!(%error, "could not register again"),
+        }
+    }
+
+    async fn on_push(&mut self, input: PushInput) {
+        match input {
+            PushInput::Connected => {
+                self.connected = true;
+                self.resync().await;
+            }
+            PushInput::Disconnected { reason } => {
+                tracing::info!(%reason, "push channel down");
+                self.connected = false;
+            }
+            PushInput::DeviceUnknown => self.register_again().await,
+            PushInput::Event(event) => match EventKind::parse(&event.event) {
+                Some(EventKind::Call) => match serde_json::from_str::<Call>(&event.data) {
+                    Ok(call) => {
+                        let changes = self.book.apply_call(call);
+                        self.act_on(changes).await;
+                    }
+                    Err(error) => tracing::warn!(%error, "a call event that does not parse"),
+                },
+                Some(EventKind::Presence) => {
+                    if let Ok(presence) = serde_json::from_str::<Presence>(&event.data) {
+                        self.set_devices(presence.devices);
+                    }
+                }
+                Some(EventKind::Command) => {
+                    if let Ok(command) = serde_json::from_str::<ServerCommand>(&event.data) {
+                        self.carry_out(command).await;
+                    }
+                }
+                Some(EventKind::Reset) => self.resync().await,
+                Some(EventKind::Invite) => {
+                    if let Ok(invite) = serde_json::from_str(&event.data) {
+                        let _ = self.notices.send(Notice::Invite(invite));
+                    }
+                }
+                Some(EventKind::Message) => {
+                    if let Ok(notice) = serde_json::from_str(&event.data) {
+                        let _ = self.notices.send(Notice::Message(notice));
+                    }
+                    self.reload_mailbox().await;
+                }
+                None => {}
+            },
+        }
+    }
+
+    /// Brings the call book in line with the server: calls that rang while the push
+    /// channel was down appear, calls that ended meanwhile end.
+    async fn resync(&mut self) {
+        match self.client.calls().await {
+            Ok(calls) => {
+                let changes = self.book.resync(calls, Utc::now());
+                self.act_on(changes).await;
+            }
+            Err(error) => tracing::warn!(%error, "resync failed"),
+        }
+        let _ = self.reload_devices().await;
+        self.reload_contacts().await;
+        self.reload_mailbox().await;
+    }
+
+    async fn reload_contacts(&mut self) {
+        match self.client.online().await {
+            Ok(online) => self.online = online,
+            Err(error) => tracing::debug!(%error, "could not read who is online"),
+        }
+    }
+
+    async fn reload_mailbox(&mut self) {
+        match self.client.messages().await {
+            Ok(messages) => self.unheard_messages = messages.iter().filter(|m| !m.heard).count(),
+            Err(error) => tracing::debug!(%error, "could not read the mailbox"),
+        }
+    }
+
+    /// Acts on what the book says changed for this device. Acting (auto-answer) can
+    /// change the book again, so changes are worked off as a queue.
+    pub(super) async fn act_on(&mut self, changes: Vec<Change>) {
+        let mut queue = std::collections::VecDeque::from(changes);
+        while let Some(change) = queue.pop_front() {
+            match change {
+                Change::Ringing { call_id } => {
+                    if self.alerted.insert(call_id.clone()) {
+                        let _ = self.client.report(&call_id, CallEvent::Alerting, &self.me.device_id).await;
+                    }
+                    if self.config.auto_answer {
+                        match self.client.report(&call_id, CallEvent::Answered, &self.me.device_id).await {
+                            Ok(call) => queue.extend(self.book.apply_call(call)),
+                            Err(error) => tracing::info!(%error, "auto-answer lost"),
+                        }
+                    }
+                }
+                Change::Ended { call_id, .. } => {
+                    self.alerted.remove(&call_id);
+                }
+                Change::MediaStart { .. } | Change::MediaRenegotiate { .. } | Change::MediaStop { .. } => {
+                    let _ = self.media.send(change);
+                }
+                Change::StopRinging { .. } => {}
+            }
+        }
+    }
+
+    /// What the server asks this device to do (push, third-party answer, third-party dial).
+    async fn carry_out(&mut self, command: ServerCommand) {
+        let Some(call_id) = restphone_api::path::parse_call(&command.call).map(str::to_owned) else { return };
+        let result = match command.command {
+            CommandKind::Take | CommandKind::Dial => self.take(&call_id).await,
+            CommandKind::Answer => self.answer(&call_id).await,
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, ?command, "could not carry out the server's command");
+        }
+    }
+
+    pub(super) async fn take(&mut self, call_id: &str) -> Result<serde_json::Value, PhoneError> {
+        let taken = self.client.take(call_id, &self.me.device_id, None).await?;
+        self.follow(call_id).await;
+        Ok(serde_json::json!({ "call": call_id, "participant": taken.url }))
+    }
+
+    pub(super) async fn answer(&mut self, call_id: &str) -> Result<serde_json::Value, PhoneError> {
+        let call = self.client.report(call_id, CallEvent::Answered, &self.me.device_id).await?;
+        let changes = self.book.apply_call(call);
+        self.act_on(changes).await;
+        Ok(serde_json::json!({ "call": call_id }))
+    }
+
+    /// Applies the call as the server has it now, without waiting for its event.
+    pub(super) async fn follow(&mut self, call_id: &str) {
+        match self.client.call(call_id).await {
+            Ok(Some(call)) => {
+                let changes = self.book.apply_call(call);
+                self.act_on(changes).await;
+            }
+            Ok(None) => {
+                let changes = self.book.end_not_found(call_id, Utc::now());
+                self.act_on(changes).await;
+            }
+            Err(error) => tracing::warn!(%error, "could not read the call"),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! What the engine publishes: the snapshot a UI renders as it is, and the notices
+//! that arrive besides call state.
+
+use restphone_api::event::MessageNotice;
+use restphone_api::login::OnlineUser;
+use serde::Serialize;
+
+use crate::core::appearance::Appearance;
+
+/// Everything a UI renders, as it is now.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Snapshot {
+    pub email: String,
+    pub device_id: String,
+    pub device_name: String,
+    /// Whether the push channel is open.
+    pub connected: bool,
+    /// My registered devices, this one included.
+    pub devices: Vec<DeviceView>,
+    pub calls: Vec<Appearance>,
+    /// Who is logged in now, and on how many devices (refreshed on every resync and
+    /// every `CONTACTS_REFRESH`).
+    pub online: Vec<OnlineUser>,
+    /// Messages in my mailbox not marked heard (the message waiting indicator).
+    pub unheard_messages: usize,
+}
+
+/// What arrives for the user besides call state: shown, not kept.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    /// What another user sent with `POST /invite/{email}`, with `from`.
+    Invite(serde_json::Value),
+    /// A message arrived, or was marked heard, or was deleted.
+    Message(MessageNotice),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceView {
+    pub id: String,
+    pub name: String,
+    pub here: bool,
+}
