@@ -1,16 +1,19 @@
 //! The SQLite store: one file, write-ahead logging, migrations run at start.
 
+mod calls;
+mod rows;
+
 use std::path::Path;
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use restphone_api::call::{CallState, EndReason, ParticipantState, Role};
-use restphone_api::event::EventKind;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
 
+use self::calls::{append, load_call, save_call};
+use self::rows::{DEVICE_COLUMNS, device, event, message, name_of, user};
 use super::{CallChange, DeviceRecord, MessageRecord, NewEvent, Store, StoreResult, StoredEvent, UserRecord};
-use crate::domain::call::{CallRecord, DeviceRef, EndingRecord, ParticipantRecord, Party};
+use crate::domain::call::CallRecord;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -31,173 +34,6 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 }
-
-/// Enums travel as their wire names, so the database reads like the API.
-fn name_of<T: serde::Serialize>(value: T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => unreachable!("unit enums serialise as strings"),
-    }
-}
-
-fn parse<T: serde::de::DeserializeOwned>(name: String) -> Result<T, sqlx::Error> {
-    serde_json::from_value(serde_json::Value::String(name)).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
-
-fn user(row: &SqliteRow) -> Result<UserRecord, sqlx::Error> {
-    Ok(UserRecord {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        display_name: row.try_get("display_name")?,
-        password_hash: row.try_get("password_hash")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-fn device(row: &SqliteRow) -> Result<DeviceRecord, sqlx::Error> {
-    Ok(DeviceRecord {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        name: row.try_get("name")?,
-        contact: row.try_get("contact")?,
-        registered_at: row.try_get("registered_at")?,
-        refreshed_at: row.try_get("refreshed_at")?,
-        expires_at: row.try_get("expires_at")?,
-    })
-}
-
-fn message(row: &SqliteRow) -> Result<MessageRecord, sqlx::Error> {
-    Ok(MessageRecord {
-        id: row.try_get("id")?,
-        owner_id: row.try_get("owner_id")?,
-        from_email: row.try_get("from_email")?,
-        kind: parse(row.try_get("kind")?)?,
-        text: row.try_get("text")?,
-        audio_file: row.try_get("audio_file")?,
-        duration_ms: row.try_get::<Option<i64>, _>("duration_ms")?.map(|v| v as u64),
-        size: row.try_get::<Option<i64>, _>("size")?.map(|v| v as u64),
-        created_at: row.try_get("created_at")?,
-        heard: row.try_get("heard")?,
-    })
-}
-
-fn event(row: &SqliteRow) -> Result<StoredEvent, sqlx::Error> {
-    let kind: String = row.try_get("kind")?;
-    Ok(StoredEvent {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        device_id: row.try_get("device_id")?,
-        kind: EventKind::parse(&kind).ok_or_else(|| sqlx::Error::Decode(format!("unknown event kind {kind}").into()))?,
-        data: row.try_get("data")?,
-    })
-}
-
-const DEVICE_COLUMNS: &str = "id, user_id, name, contact, registered_at, refreshed_at, expires_at";
-
-async fn load_call(conn: &mut SqliteConnection, call_id: &str) -> Result<Option<CallRecord>, sqlx::Error> {
-    let Some(row) = sqlx::query("SELECT * FROM calls WHERE id = ?").bind(call_id).fetch_optional(&mut *conn).await? else {
-        return Ok(None);
-    };
-    let participants = sqlx::query(
-        "SELECT p.*, u.email, u.display_name FROM participants p JOIN users u ON u.id = p.user_id
-         WHERE p.call_id = ? ORDER BY p.position",
-    )
-    .bind(call_id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(participant)
-    .collect::<Result<_, _>>()?;
-    let end_reason: Option<String> = row.try_get("end_reason")?;
-    let ended = match end_reason {
-        Some(reason) => Some(EndingRecord { reason: parse::<EndReason>(reason)?, by: row.try_get("ended_by")?, at: row.try_get("ended_at")? }),
-        None => None,
-    };
-    Ok(Some(CallRecord {
-        id: row.try_get("id")?,
-        subject: row.try_get("subject")?,
-        state: parse::<CallState>(row.try_get("state")?)?,
-        revision: row.try_get("revision")?,
-        created_at: row.try_get("created_at")?,
-        answered_at: row.try_get("answered_at")?,
-        ring_deadline: row.try_get("ring_deadline")?,
-        ended,
-        participants,
-    }))
-}
-
-fn participant(row: &SqliteRow) -> Result<ParticipantRecord, sqlx::Error> {
-    let handler_id: Option<String> = row.try_get("handler_id")?;
-    let handler_name: Option<String> = row.try_get("handler_name")?;
-    Ok(ParticipantRecord {
-        id: row.try_get("id")?,
-        party: Party { user_id: row.try_get("user_id")?, email: row.try_get("email")?, display_name: row.try_get("display_name")? },
-        role: parse::<Role>(row.try_get("role")?)?,
-        state: parse::<ParticipantState>(row.try_get("state")?)?,
-        handler: handler_id.map(|id| DeviceRef { id, name: handler_name.unwrap_or_default() }),
-        session: row.try_get("session")?,
-    })
-}
-
-/// Writes the whole call: the row, and every participant in order.
-async fn save_call(conn: &mut SqliteConnection, call: &CallRecord) -> Result<(), sqlx::Error> {
-    let ended = call.ended.as_ref();
-    sqlx::query(
-        "INSERT INTO calls (id, subject, state, revision, created_at, answered_at, ring_deadline, end_reason, ended_by, ended_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET state = excluded.state, revision = excluded.revision, answered_at = excluded.answered_at,
-           end_reason = excluded.end_reason, ended_by = excluded.ended_by, ended_at = excluded.ended_at",
-    )
-    .bind(&call.id)
-    .bind(&call.subject)
-    .bind(name_of(call.state))
-    .bind(call.revision)
-    .bind(call.created_at)
-    .bind(call.answered_at)
-    .bind(call.ring_deadline)
-    .bind(ended.map(|e| name_of(e.reason)))
-    .bind(ended.and_then(|e| e.by.clone()))
-    .bind(ended.map(|e| e.at))
-    .execute(&mut *conn)
-    .await?;
-    for (position, p) in call.participants.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO participants (id, call_id, position, user_id, role, state, handler_id, handler_name, session)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT(id) DO UPDATE SET state = excluded.state, handler_id = excluded.handler_id,
-               handler_name = excluded.handler_name, session = excluded.session",
-        )
-        .bind(&p.id)
-        .bind(&call.id)
-        .bind(position as i64)
-        .bind(p.party.user_id)
-        .bind(name_of(p.role))
-        .bind(name_of(p.state))
-        .bind(p.handler.as_ref().map(|h| &h.id))
-        .bind(p.handler.as_ref().map(|h| &h.name))
-        .bind(&p.session)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-async fn append(conn: &mut SqliteConnection, events: Vec<NewEvent>, now: i64) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    let mut stored = Vec::with_capacity(events.len());
-    for e in events {
-        let id: i64 = sqlx::query_scalar("INSERT INTO events (user_id, device_id, kind, data, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
-            .bind(e.user_id)
-            .bind(&e.device_id)
-            .bind(e.kind.as_str())
-            .bind(&e.data)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?;
-        stored.push(StoredEvent { id, user_id: e.user_id, device_id: e.device_id, kind: e.kind, data: e.data });
-    }
-    Ok(stored)
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_user(&self, email: &str, display_name: &str, password_hash: &str, now: i64) -> StoreResult<Option<UserRecord>> {

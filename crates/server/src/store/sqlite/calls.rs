@@ -1,0 +1,114 @@
+//! A call and its participants as rows, and the event log's appends: the parts of a
+//! call change that run inside one transaction.
+
+use restphone_api::call::{CallState, EndReason, ParticipantState, Role};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+
+use super::rows::{name_of, parse};
+use crate::domain::call::{CallRecord, DeviceRef, EndingRecord, ParticipantRecord, Party};
+use crate::store::{NewEvent, StoredEvent};
+
+pub(super) async fn load_call(conn: &mut SqliteConnection, call_id: &str) -> Result<Option<CallRecord>, sqlx::Error> {
+    let Some(row) = sqlx::query("SELECT * FROM calls WHERE id = ?").bind(call_id).fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let participants = sqlx::query(
+        "SELECT p.*, u.email, u.display_name FROM participants p JOIN users u ON u.id = p.user_id
+         WHERE p.call_id = ? ORDER BY p.position",
+    )
+    .bind(call_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(participant)
+    .collect::<Result<_, _>>()?;
+    let end_reason: Option<String> = row.try_get("end_reason")?;
+    let ended = match end_reason {
+        Some(reason) => Some(EndingRecord { reason: parse::<EndReason>(reason)?, by: row.try_get("ended_by")?, at: row.try_get("ended_at")? }),
+        None => None,
+    };
+    Ok(Some(CallRecord {
+        id: row.try_get("id")?,
+        subject: row.try_get("subject")?,
+        state: parse::<CallState>(row.try_get("state")?)?,
+        revision: row.try_get("revision")?,
+        created_at: row.try_get("created_at")?,
+        answered_at: row.try_get("answered_at")?,
+        ring_deadline: row.try_get("ring_deadline")?,
+        ended,
+        participants,
+    }))
+}
+
+pub(super) fn participant(row: &SqliteRow) -> Result<ParticipantRecord, sqlx::Error> {
+    let handler_id: Option<String> = row.try_get("handler_id")?;
+    let handler_name: Option<String> = row.try_get("handler_name")?;
+    Ok(ParticipantRecord {
+        id: row.try_get("id")?,
+        party: Party { user_id: row.try_get("user_id")?, email: row.try_get("email")?, display_name: row.try_get("display_name")? },
+        role: parse::<Role>(row.try_get("role")?)?,
+        state: parse::<ParticipantState>(row.try_get("state")?)?,
+        handler: handler_id.map(|id| DeviceRef { id, name: handler_name.unwrap_or_default() }),
+        session: row.try_get("session")?,
+    })
+}
+
+/// Writes the whole call: the row, and every participant in order.
+pub(super) async fn save_call(conn: &mut SqliteConnection, call: &CallRecord) -> Result<(), sqlx::Error> {
+    let ended = call.ended.as_ref();
+    sqlx::query(
+        "INSERT INTO calls (id, subject, state, revision, created_at, answered_at, ring_deadline, end_reason, ended_by, ended_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET state = excluded.state, revision = excluded.revision, answered_at = excluded.answered_at,
+           end_reason = excluded.end_reason, ended_by = excluded.ended_by, ended_at = excluded.ended_at",
+    )
+    .bind(&call.id)
+    .bind(&call.subject)
+    .bind(name_of(call.state))
+    .bind(call.revision)
+    .bind(call.created_at)
+    .bind(call.answered_at)
+    .bind(call.ring_deadline)
+    .bind(ended.map(|e| name_of(e.reason)))
+    .bind(ended.and_then(|e| e.by.clone()))
+    .bind(ended.map(|e| e.at))
+    .execute(&mut *conn)
+    .await?;
+    for (position, p) in call.participants.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO participants (id, call_id, position, user_id, role, state, handler_id, handler_name, session)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET state = excluded.state, handler_id = excluded.handler_id,
+               handler_name = excluded.handler_name, session = excluded.session",
+        )
+        .bind(&p.id)
+        .bind(&call.id)
+        .bind(position as i64)
+        .bind(p.party.user_id)
+        .bind(name_of(p.role))
+        .bind(name_of(p.state))
+        .bind(p.handler.as_ref().map(|h| &h.id))
+        .bind(p.handler.as_ref().map(|h| &h.name))
+        .bind(&p.session)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn append(conn: &mut SqliteConnection, events: Vec<NewEvent>, now: i64) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let mut stored = Vec::with_capacity(events.len());
+    for e in events {
+        let id: i64 = sqlx::query_scalar("INSERT INTO events (user_id, device_id, kind, data, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
+            .bind(e.user_id)
+            .bind(&e.device_id)
+            .bind(e.kind.as_str())
+            .bind(&e.data)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+        stored.push(StoredEvent { id, user_id: e.user_id, device_id: e.device_id, kind: e.kind, data: e.data });
+    }
+    Ok(stored)
+}
