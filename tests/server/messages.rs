@@ -34,7 +34,14 @@ async fn bob_leaves_a_voice_message_and_alice_plays_seeks_and_marks_it() {
     let whole = alice.http.get(format!("{}{audio_path}", server.base)).bearer_auth(alice.token.as_ref().unwrap()).send().await.unwrap();
     assert_eq!(whole.headers()["content-type"], "audio/ogg");
     assert_eq!(whole.bytes().await.unwrap().as_ref(), file.as_slice());
-    let middle = alice.http.get(format!("{}{audio_path}", server.base)).bearer_auth(alice.token.as_ref().unwrap()).header("range", "bytes=1000-1999").send().await.unwrap();
+    let middle = alice
+        .http
+        .get(format!("{}{audio_path}", server.base))
+        .bearer_auth(alice.token.as_ref().unwrap())
+        .header("range", "bytes=1000-1999")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(middle.status(), 206);
     assert_eq!(middle.headers()["content-range"], format!("bytes 1000-1999/{}", file.len()));
     assert_eq!(middle.bytes().await.unwrap().as_ref(), &file[1000..2000]);

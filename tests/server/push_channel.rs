@@ -20,7 +20,12 @@ async fn a_device_that_reconnects_with_last_event_id_misses_nothing() {
     let mut events = alice.events(&laptop, Some(&last_seen)).await;
     let replayed: Vec<(String, String)> = {
         let marker = alice.mark().await;
-        events.until_marker(&marker).await.into_iter().map(|e| (e.data["id"].as_str().unwrap().to_owned(), e.data["state"].as_str().unwrap().to_owned())).collect()
+        events
+            .until_marker(&marker)
+            .await
+            .into_iter()
+            .map(|e| (e.data["id"].as_str().unwrap().to_owned(), e.data["state"].as_str().unwrap().to_owned()))
+            .collect()
     };
     assert_eq!(replayed, [(second.clone(), "proceeding".to_owned()), (second, "ended".to_owned()), (third, "proceeding".to_owned())]);
 }
@@ -30,7 +35,8 @@ async fn a_device_gone_longer_than_the_log_is_told_to_resync() {
     let server = TestServer::start_with(|config| {
         config.event_log_max = 2;
         config.prune_interval = std::time::Duration::from_millis(50);
-    }).await;
+    })
+    .await;
     let alice = Client::sign_up(&server.base, "alice").await;
     let bob = Client::sign_up(&server.base, "bob").await;
     let (laptop, mut events) = alice.device("Laptop").await;
@@ -77,7 +83,9 @@ async fn invitations_reach_every_device_of_the_user_with_the_sender() {
         assert_eq!(invite, json!({"command": "invite", "url": "/call/abc", "note": "join us", "from": "bob@example.com"}));
     }
     // The seed form: SEND /login/{email}; a forged `from` is replaced.
-    let send = bob.request(reqwest::Method::from_bytes(b"SEND").unwrap(), "/login/alice@example.com").json(&json!({"command": "cancel", "url": "/call/abc", "from": "eve@example.com"}));
+    let send = bob
+        .request(reqwest::Method::from_bytes(b"SEND").unwrap(), "/login/alice@example.com")
+        .json(&json!({"command": "cancel", "url": "/call/abc", "from": "eve@example.com"}));
     bob.send(send).await.expect(202);
     let cancel = laptop.wait_for("invite", |i| i["command"] == "cancel").await.data;
     assert_eq!(cancel["from"], "bob@example.com");

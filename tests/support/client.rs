@@ -121,7 +121,10 @@ impl Client {
     }
 
     pub async fn events(&self, device_id: &str, last_event_id: Option<&str>) -> EventStream {
-        let mut request = self.request(Method::GET, &format!("/events?device={device_id}")).header("accept", "text/event-stream").timeout(std::time::Duration::from_secs(3600));
+        let mut request = self
+            .request(Method::GET, &format!("/events?device={device_id}"))
+            .header("accept", "text/event-stream")
+            .timeout(std::time::Duration::from_secs(3600));
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
         }

@@ -38,9 +38,7 @@ impl EventKind {
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        [Self::Call, Self::Command, Self::Invite, Self::Message, Self::Presence, Self::Reset]
-            .into_iter()
-            .find(|kind| kind.as_str() == name)
+        [Self::Call, Self::Command, Self::Invite, Self::Message, Self::Presence, Self::Reset].into_iter().find(|kind| kind.as_str() == name)
     }
 }
 

@@ -55,7 +55,11 @@ impl Api {
 
     /// Accounts `{prefix}-0` … `{prefix}-{count - 1}`, a few at a time.
     pub async fn create_accounts(&self, prefix: &str, count: usize) -> BenchResult<Vec<Account>> {
-        futures::stream::iter(0..count).map(|i| async move { self.create_account(&format!("{prefix}-{i}")).await }).buffered(ACCOUNT_CONCURRENCY).try_collect().await
+        futures::stream::iter(0..count)
+            .map(|i| async move { self.create_account(&format!("{prefix}-{i}")).await })
+            .buffered(ACCOUNT_CONCURRENCY)
+            .try_collect()
+            .await
     }
 
     /// `POST /login/{email}`: registers a new device for the shortest lifetime.
@@ -97,12 +101,8 @@ impl Api {
 
     /// `GET /events?device={id}`: the device's push channel, once its headers arrived.
     pub async fn open_events(&self, account: &Account, device_id: &str) -> BenchResult<Response> {
-        let request = self
-            .http
-            .get(self.url("/events"))
-            .query(&[("device", device_id)])
-            .bearer_auth(&account.token)
-            .header(reqwest::header::ACCEPT, "text/event-stream");
+        let request =
+            self.http.get(self.url("/events")).query(&[("device", device_id)]).bearer_auth(&account.token).header(reqwest::header::ACCEPT, "text/event-stream");
         let response = request.send().await?;
         if response.status() == StatusCode::OK { Ok(response) } else { Err(unexpected(response).await) }
     }

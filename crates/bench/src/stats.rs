@@ -18,7 +18,12 @@ impl Latency {
     pub fn of(samples: &[Duration]) -> Self {
         let mut sorted = samples.to_vec();
         sorted.sort_unstable();
-        Self { count: sorted.len(), p50_ms: ms(percentile(&sorted, 50.0)), p99_ms: ms(percentile(&sorted, 99.0)), max_ms: ms(sorted.last().copied().unwrap_or_default()) }
+        Self {
+            count: sorted.len(),
+            p50_ms: ms(percentile(&sorted, 50.0)),
+            p99_ms: ms(percentile(&sorted, 99.0)),
+            max_ms: ms(sorted.last().copied().unwrap_or_default()),
+        }
     }
 }
 

@@ -13,11 +13,7 @@ const fn build_table() -> [u32; 256] {
         let mut r = (byte as u32) << 24;
         let mut bit = 0;
         while bit < 8 {
-            r = if r & 0x8000_0000 != 0 {
-                (r << 1) ^ POLY
-            } else {
-                r << 1
-            };
+            r = if r & 0x8000_0000 != 0 { (r << 1) ^ POLY } else { r << 1 };
             bit += 1;
         }
         table[byte] = r;
@@ -28,9 +24,7 @@ const fn build_table() -> [u32; 256] {
 
 /// Continues the checksum `crc` over `data`; start with 0.
 pub(crate) fn update(crc: u32, data: &[u8]) -> u32 {
-    data.iter().fold(crc, |crc, &b| {
-        (crc << 8) ^ TABLE[usize::from((crc >> 24) as u8 ^ b)]
-    })
+    data.iter().fold(crc, |crc, &b| (crc << 8) ^ TABLE[usize::from((crc >> 24) as u8 ^ b)])
 }
 
 #[cfg(test)]
@@ -43,11 +37,7 @@ mod tests {
         for &b in data {
             crc ^= u32::from(b) << 24;
             for _ in 0..8 {
-                crc = if crc & 0x8000_0000 != 0 {
-                    (crc << 1) ^ POLY
-                } else {
-                    crc << 1
-                };
+                crc = if crc & 0x8000_0000 != 0 { (crc << 1) ^ POLY } else { crc << 1 };
             }
         }
         crc

@@ -30,12 +30,7 @@ pub fn inspect(bytes: &[u8]) -> Result<OpusInfo, OggError> {
     if bytes.is_empty() {
         return Err(OggError::Empty);
     }
-    let mut pages = Pages {
-        bytes,
-        index: 0,
-        last: None,
-        ended: false,
-    };
+    let mut pages = Pages { bytes, index: 0, last: None, ended: false };
     let mut stream = Stream::default();
     // The packet being reassembled, and whether it goes on past this page.
     let mut packet = Vec::new();
@@ -60,9 +55,7 @@ pub fn inspect(bytes: &[u8]) -> Result<OpusInfo, OggError> {
         let mut completed = 0;
         for (i, &lacing) in page.lacing.iter().enumerate() {
             // Page::parse made the body exactly as long as the lacing says.
-            let (segment, rest) = body
-                .split_at_checked(usize::from(lacing))
-                .ok_or(OggError::Truncated)?;
+            let (segment, rest) = body.split_at_checked(usize::from(lacing)).ok_or(OggError::Truncated)?;
             body = rest;
             packet.extend_from_slice(segment);
             if lacing < MAX_LACING {
@@ -76,10 +69,7 @@ pub fn inspect(bytes: &[u8]) -> Result<OpusInfo, OggError> {
         last_page = index;
     }
     if open {
-        return Err(OggError::BadPage {
-            page: last_page,
-            reason: "the last page ends in the middle of a packet",
-        });
+        return Err(OggError::BadPage { page: last_page, reason: "the last page ends in the middle of a packet" });
     }
     stream.finish(last_page)
 }
@@ -100,22 +90,13 @@ impl<'a> Pages<'a> {
     fn next(&mut self) -> Result<Option<(usize, Page<'a>)>, OggError> {
         let index = self.index;
         if self.bytes.is_empty() {
-            return if self.ended {
-                Ok(None)
-            } else {
-                Err(OggError::MissingEos)
-            };
+            return if self.ended { Ok(None) } else { Err(OggError::MissingEos) };
         }
-        let bad = |reason| OggError::BadPage {
-            page: index,
-            reason,
-        };
+        let bad = |reason| OggError::BadPage { page: index, reason };
         let parsed = Page::parse(self.bytes, index);
         if self.ended {
             return Err(match (parsed, self.last) {
-                (Ok((page, _)), Some((serial, _))) if page.serial != serial => {
-                    OggError::MultipleStreams
-                }
+                (Ok((page, _)), Some((serial, _))) if page.serial != serial => OggError::MultipleStreams,
                 _ => bad("there is data after the end-of-stream page"),
             });
         }
@@ -127,14 +108,10 @@ impl<'a> Pages<'a> {
             None => {}
             Some((serial, _)) if page.serial != serial => return Err(OggError::MultipleStreams),
             Some(_) if page.has(BOS) => {
-                return Err(bad(
-                    "only the first page may have the beginning-of-stream flag",
-                ));
+                return Err(bad("only the first page may have the beginning-of-stream flag"));
             }
             Some((_, sequence)) if page.sequence != sequence.wrapping_add(1) => {
-                return Err(bad(
-                    "the page sequence number is out of order (a page is missing or repeated)",
-                ));
+                return Err(bad("the page sequence number is out of order (a page is missing or repeated)"));
             }
             Some(_) => {}
         }
@@ -167,27 +144,20 @@ impl Stream {
     fn packet(&mut self, packet: &[u8], page: usize, ends_page: bool) -> Result<(), OggError> {
         let Some(head) = &self.head else {
             if page != 0 || !ends_page {
-                return Err(OggError::BadPage {
-                    page,
-                    reason: "the OpusHead header must be alone on the first page",
-                });
+                return Err(OggError::BadPage { page, reason: "the OpusHead header must be alone on the first page" });
             }
             self.head = Some(OpusHead::parse(packet)?);
             return Ok(());
         };
         if self.vendor.is_none() {
             if !ends_page {
-                return Err(OggError::BadPage {
-                    page,
-                    reason: "audio data shares a page with the OpusTags header",
-                });
+                return Err(OggError::BadPage { page, reason: "audio data shares a page with the OpusTags header" });
             }
             self.vendor = Some(opus::parse_tags(packet)?);
             return Ok(());
         }
         let index = self.audio_packets;
-        let samples = opus::samples(packet, head.streams == 1)
-            .map_err(|reason| OggError::BadPacket { index, reason })?;
+        let samples = opus::samples(packet, head.streams == 1).map_err(|reason| OggError::BadPacket { index, reason })?;
         self.audio_packets += 1;
         self.samples += u64::from(samples);
         Ok(())
@@ -195,17 +165,8 @@ impl Stream {
 
     /// Checks the granule position of a page on which `completed` packets
     /// ended, a header page if `header_page`.
-    fn page_end(
-        &mut self,
-        index: usize,
-        page: &Page<'_>,
-        header_page: bool,
-        completed: usize,
-    ) -> Result<(), OggError> {
-        let bad = |reason| OggError::BadPage {
-            page: index,
-            reason,
-        };
+    fn page_end(&mut self, index: usize, page: &Page<'_>, header_page: bool, completed: usize) -> Result<(), OggError> {
+        let bad = |reason| OggError::BadPage { page: index, reason };
         if self.head.is_none() {
             return Err(bad("the OpusHead header must be alone on the first page"));
         }
@@ -230,14 +191,10 @@ impl Stream {
             // A first audio page that also ends the stream may trim its end,
             // so it cannot also announce a start offset.
             None if page.has(EOS) => 0,
-            None => granule.checked_sub(self.samples).ok_or(bad(
-                "the granule position is smaller than the audio on the first audio page",
-            ))?,
+            None => granule.checked_sub(self.samples).ok_or(bad("the granule position is smaller than the audio on the first audio page"))?,
         };
         if granule.saturating_sub(start) > self.samples {
-            return Err(bad(
-                "the granule position counts more audio than the packets hold",
-            ));
+            return Err(bad("the granule position counts more audio than the packets hold"));
         }
         self.start = Some(start);
         self.granule = Some(granule);
@@ -246,19 +203,14 @@ impl Stream {
 
     fn finish(self, last_page: usize) -> Result<OpusInfo, OggError> {
         let head = self.head.ok_or(OggError::NotOpus)?;
-        let vendor = self
-            .vendor
-            .ok_or(OggError::BadHeader("the OpusTags header is missing"))?;
+        let vendor = self.vendor.ok_or(OggError::BadHeader("the OpusTags header is missing"))?;
         let (Some(granule), Some(start)) = (self.granule, self.start) else {
             return Err(OggError::NoAudio);
         };
         let played = granule.saturating_sub(start);
         let audible = played
             .checked_sub(u64::from(head.pre_skip))
-            .ok_or(OggError::BadPage {
-                page: last_page,
-                reason: "the stream holds less audio than its pre-skip",
-            })?;
+            .ok_or(OggError::BadPage { page: last_page, reason: "the stream holds less audio than its pre-skip" })?;
         Ok(OpusInfo {
             channels: head.channels,
             pre_skip: head.pre_skip,

@@ -26,9 +26,7 @@ impl OpusHead {
         if !packet.starts_with(OPUS_HEAD) {
             return Err(OggError::NotOpus);
         }
-        let head: &[u8; OPUS_HEAD_LEN] = packet
-            .first_chunk()
-            .ok_or(OggError::BadHeader("OpusHead is shorter than 19 bytes"))?;
+        let head: &[u8; OPUS_HEAD_LEN] = packet.first_chunk().ok_or(OggError::BadHeader("OpusHead is shorter than 19 bytes"))?;
         let version = head[8];
         if !(1..=15).contains(&version) {
             return Err(OggError::UnsupportedVersion(version));
@@ -39,15 +37,11 @@ impl OpusHead {
         }
         let streams = match head[18] {
             0 if channels > 2 => {
-                return Err(OggError::BadHeader(
-                    "channel mapping family 0 allows only 1 or 2 channels",
-                ));
+                return Err(OggError::BadHeader("channel mapping family 0 allows only 1 or 2 channels"));
             }
             0 => 1,
             1 if channels > 8 => {
-                return Err(OggError::BadHeader(
-                    "channel mapping family 1 allows at most 8 channels",
-                ));
+                return Err(OggError::BadHeader("channel mapping family 1 allows at most 8 channels"));
             }
             _ => mapping_table_streams(&packet[OPUS_HEAD_LEN..], channels)?,
         };
@@ -64,12 +58,8 @@ impl OpusHead {
 /// a mapping family other than 0, and returns the stream count.
 fn mapping_table_streams(table: &[u8], channels: u8) -> Result<u8, OggError> {
     let bad = OggError::BadHeader;
-    let (&[streams, coupled], mapping) = table
-        .split_first_chunk::<2>()
-        .ok_or(bad("the channel mapping table is truncated"))?;
-    let mapping = mapping
-        .get(..usize::from(channels))
-        .ok_or(bad("the channel mapping table is truncated"))?;
+    let (&[streams, coupled], mapping) = table.split_first_chunk::<2>().ok_or(bad("the channel mapping table is truncated"))?;
+    let mapping = mapping.get(..usize::from(channels)).ok_or(bad("the channel mapping table is truncated"))?;
     if streams == 0 {
         return Err(bad("the stream count is 0"));
     }
@@ -81,9 +71,7 @@ fn mapping_table_streams(table: &[u8], channels: u8) -> Result<u8, OggError> {
         return Err(bad("the streams decode to more than 255 channels"));
     }
     if mapping.iter().any(|&m| m != 255 && u16::from(m) >= decoded) {
-        return Err(bad(
-            "the channel mapping refers to a channel no stream decodes",
-        ));
+        return Err(bad("the channel mapping refers to a channel no stream decodes"));
     }
     Ok(streams)
 }
@@ -92,11 +80,8 @@ fn mapping_table_streams(table: &[u8], channels: u8) -> Result<u8, OggError> {
 /// (invalid UTF-8 is replaced, not rejected).
 pub(crate) fn parse_tags(packet: &[u8]) -> Result<String, OggError> {
     let bad = OggError::BadHeader;
-    let mut rest = packet
-        .strip_prefix(OPUS_TAGS)
-        .ok_or(bad("the second packet is not an \"OpusTags\" header"))?;
-    let vendor =
-        take_string(&mut rest).ok_or(bad("the OpusTags vendor string runs past the packet end"))?;
+    let mut rest = packet.strip_prefix(OPUS_TAGS).ok_or(bad("the second packet is not an \"OpusTags\" header"))?;
+    let vendor = take_string(&mut rest).ok_or(bad("the OpusTags vendor string runs past the packet end"))?;
     let count = take_u32(&mut rest).ok_or(bad("OpusTags lacks its comment count"))?;
     // Each round consumes at least 4 bytes or fails, so this loop is
     // bounded by the packet size whatever `count` says.
@@ -162,9 +147,7 @@ pub(crate) fn samples(packet: &[u8], check_framing: bool) -> Result<u32, &'stati
             2
         }
         _ => {
-            let (&count, frames_data) = rest
-                .split_first()
-                .ok_or("a code 3 packet lacks its frame count byte")?;
+            let (&count, frames_data) = rest.split_first().ok_or("a code 3 packet lacks its frame count byte")?;
             let frames = count & 0x3f;
             if frames == 0 {
                 return Err("a code 3 packet declares zero frames");
@@ -204,19 +187,14 @@ fn check_code3(count: u8, mut rest: &[u8]) -> Result<(), &'static str> {
     if count & 0x40 != 0 {
         let mut padding = 0;
         loop {
-            let (&p, after) = rest
-                .split_first()
-                .ok_or("the padding length runs past the packet end")?;
+            let (&p, after) = rest.split_first().ok_or("the padding length runs past the packet end")?;
             rest = after;
             padding += if p == 255 { 254 } else { usize::from(p) };
             if p < 255 {
                 break;
             }
         }
-        let unpadded = rest
-            .len()
-            .checked_sub(padding)
-            .ok_or("the padding is longer than the packet")?;
+        let unpadded = rest.len().checked_sub(padding).ok_or("the padding is longer than the packet")?;
         rest = &rest[..unpadded];
     }
     let last = if count & 0x80 != 0 {
@@ -265,12 +243,7 @@ mod tests {
     #[test]
     fn opus_head_family_0() {
         let parsed = OpusHead::parse(&head(2, 0, &[])).expect("valid head");
-        let expected = OpusHead {
-            channels: 2,
-            pre_skip: 312,
-            input_sample_rate: 48000,
-            streams: 1,
-        };
+        let expected = OpusHead { channels: 2, pre_skip: 312, input_sample_rate: 48000, streams: 1 };
         assert_eq!(parsed, expected);
     }
 
@@ -285,22 +258,10 @@ mod tests {
         let mut v15 = head(1, 0, &[]);
         v15[8] = 15;
         assert!(OpusHead::parse(&v15).is_ok());
-        assert_eq!(
-            OpusHead::parse(b"\x01vorbis\0\0\0\0\x02"),
-            Err(OggError::NotOpus)
-        );
-        assert!(matches!(
-            OpusHead::parse(&head(1, 0, &[])[..18]),
-            Err(OggError::BadHeader(_))
-        ));
-        assert!(matches!(
-            OpusHead::parse(&head(0, 0, &[])),
-            Err(OggError::BadHeader(_))
-        ));
-        assert!(matches!(
-            OpusHead::parse(&head(3, 0, &[])),
-            Err(OggError::BadHeader(_))
-        ));
+        assert_eq!(OpusHead::parse(b"\x01vorbis\0\0\0\0\x02"), Err(OggError::NotOpus));
+        assert!(matches!(OpusHead::parse(&head(1, 0, &[])[..18]), Err(OggError::BadHeader(_))));
+        assert!(matches!(OpusHead::parse(&head(0, 0, &[])), Err(OggError::BadHeader(_))));
+        assert!(matches!(OpusHead::parse(&head(3, 0, &[])), Err(OggError::BadHeader(_))));
     }
 
     #[test]
@@ -316,20 +277,11 @@ mod tests {
             &[4],                      // no coupled count
         ];
         for table in cases {
-            assert!(matches!(
-                OpusHead::parse(&head(6, 1, table)),
-                Err(OggError::BadHeader(_))
-            ));
+            assert!(matches!(OpusHead::parse(&head(6, 1, table)), Err(OggError::BadHeader(_))));
         }
-        assert!(matches!(
-            OpusHead::parse(&head(9, 1, &[])),
-            Err(OggError::BadHeader(_))
-        ));
+        assert!(matches!(OpusHead::parse(&head(9, 1, &[])), Err(OggError::BadHeader(_))));
         // Unused channels (255) are allowed.
-        assert_eq!(
-            OpusHead::parse(&head(2, 255, &[1, 0, 0, 255])).map(|h| h.streams),
-            Ok(1)
-        );
+        assert_eq!(OpusHead::parse(&head(2, 255, &[1, 0, 0, 255])).map(|h| h.streams), Ok(1));
     }
 
     fn tags(vendor: &[u8], comments: &[&[u8]]) -> Vec<u8> {
@@ -346,10 +298,7 @@ mod tests {
 
     #[test]
     fn opus_tags() {
-        assert_eq!(
-            parse_tags(&tags(b"restphone", &[])).as_deref(),
-            Ok("restphone")
-        );
+        assert_eq!(parse_tags(&tags(b"restphone", &[])).as_deref(), Ok("restphone"));
         let two = tags(b"v", &[b"TITLE=x", b"ARTIST=y"]);
         assert_eq!(parse_tags(&two).as_deref(), Ok("v"));
         // Extra data after the comment list is allowed.
@@ -357,18 +306,12 @@ mod tests {
         padded.extend_from_slice(&[0; 16]);
         assert_eq!(parse_tags(&padded).as_deref(), Ok("v"));
         for len in 0..two.len() {
-            assert!(
-                matches!(parse_tags(&two[..len]), Err(OggError::BadHeader(_))),
-                "length {len}"
-            );
+            assert!(matches!(parse_tags(&two[..len]), Err(OggError::BadHeader(_))), "length {len}");
         }
         let mut huge_count = tags(b"v", &[]);
         let at = huge_count.len() - 4;
         huge_count[at..].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert!(matches!(
-            parse_tags(&huge_count),
-            Err(OggError::BadHeader(_))
-        ));
+        assert!(matches!(parse_tags(&huge_count), Err(OggError::BadHeader(_))));
     }
 
     #[test]
@@ -388,11 +331,7 @@ mod tests {
             (&[2 << 3 | 3, 3], 5760),        // code 3, 3 frames of 40 ms
         ];
         for (packet, expected) in cases {
-            assert_eq!(
-                packet_samples_48k(packet),
-                Ok(expected),
-                "packet {packet:?}"
-            );
+            assert_eq!(packet_samples_48k(packet), Ok(expected), "packet {packet:?}");
         }
     }
 
@@ -406,10 +345,7 @@ mod tests {
             &[16 << 3 | 3, 49], // R5: 122.5 ms
         ];
         for packet in cases {
-            assert!(
-                matches!(packet_samples_48k(packet), Err(OggError::InvalidPacket(_))),
-                "{packet:?}"
-            );
+            assert!(matches!(packet_samples_48k(packet), Err(OggError::InvalidPacket(_))), "{packet:?}");
         }
         // Two 60 ms frames are exactly the 120 ms limit.
         assert_eq!(packet_samples_48k(&[3 << 3 | 1, 0, 0]), Ok(5760));
@@ -432,10 +368,7 @@ mod tests {
             &[31 << 3 | 3, 0x83, 1, 5, 0, 0], // R7: VBR lengths past the end
         ];
         for packet in cases {
-            assert!(
-                matches!(packet_samples_48k(packet), Err(OggError::InvalidPacket(_))),
-                "{packet:?}"
-            );
+            assert!(matches!(packet_samples_48k(packet), Err(OggError::InvalidPacket(_))), "{packet:?}");
             // Without framing checks only the TOC counts.
             assert!(samples(packet, false).is_ok(), "{packet:?}");
         }

@@ -38,17 +38,10 @@ impl<'a> Page<'a> {
     /// Parses the page at the start of `bytes`, which is page number
     /// `index` of the file, and returns it with its length in bytes.
     pub(crate) fn parse(bytes: &'a [u8], index: usize) -> Result<(Self, usize), OggError> {
-        let bad = |reason| OggError::BadPage {
-            page: index,
-            reason,
-        };
+        let bad = |reason| OggError::BadPage { page: index, reason };
         let n = bytes.len().min(CAPTURE.len());
         if bytes[..n] != CAPTURE[..n] {
-            return Err(if index == 0 {
-                OggError::NotOgg
-            } else {
-                bad("it does not start with the \"OggS\" capture pattern")
-            });
+            return Err(if index == 0 { OggError::NotOgg } else { bad("it does not start with the \"OggS\" capture pattern") });
         }
         let header: &[u8; HEADER_LEN] = bytes.first_chunk().ok_or(OggError::Truncated)?;
         if header[4] != 0 {
@@ -83,10 +76,7 @@ impl<'a> Page<'a> {
     /// segment table within 255 entries and matching the body length.
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
         debug_assert!(self.lacing.len() <= usize::from(u8::MAX));
-        debug_assert_eq!(
-            self.lacing.iter().map(|&l| usize::from(l)).sum::<usize>(),
-            self.body.len()
-        );
+        debug_assert_eq!(self.lacing.iter().map(|&l| usize::from(l)).sum::<usize>(), self.body.len());
         let start = out.len();
         out.extend_from_slice(&CAPTURE);
         out.push(0);
@@ -116,14 +106,7 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         let body: Vec<u8> = (0..=255u8).chain(0..44).collect();
-        let page = Page {
-            flags: CONTINUED | EOS,
-            granule: 0x0102_0304_0506_0708,
-            serial: 0xdead_beef,
-            sequence: 7,
-            lacing: &[255, 45],
-            body: &body,
-        };
+        let page = Page { flags: CONTINUED | EOS, granule: 0x0102_0304_0506_0708, serial: 0xdead_beef, sequence: 7, lacing: &[255, 45], body: &body };
         let mut out = Vec::new();
         page.write(&mut out);
         out
@@ -179,36 +162,23 @@ mod tests {
     fn every_truncation_is_reported() {
         let bytes = sample();
         for len in 0..bytes.len() {
-            assert_eq!(
-                Page::parse(&bytes[..len], 0),
-                Err(OggError::Truncated),
-                "length {len}"
-            );
+            assert_eq!(Page::parse(&bytes[..len], 0), Err(OggError::Truncated), "length {len}");
         }
     }
 
     #[test]
     fn capture_pattern_is_required() {
         assert_eq!(Page::parse(b"RIFF....WAVE", 0), Err(OggError::NotOgg));
-        assert!(matches!(
-            Page::parse(b"Oggs", 2),
-            Err(OggError::BadPage { page: 2, .. })
-        ));
+        assert!(matches!(Page::parse(b"Oggs", 2), Err(OggError::BadPage { page: 2, .. })));
     }
 
     #[test]
     fn version_and_reserved_flags_are_checked() {
         let mut bytes = sample();
         bytes[4] = 1;
-        assert!(matches!(
-            Page::parse(&bytes, 0),
-            Err(OggError::BadPage { page: 0, .. })
-        ));
+        assert!(matches!(Page::parse(&bytes, 0), Err(OggError::BadPage { page: 0, .. })));
         let mut bytes = sample();
         bytes[5] |= 0x08;
-        assert!(matches!(
-            Page::parse(&bytes, 0),
-            Err(OggError::BadPage { page: 0, .. })
-        ));
+        assert!(matches!(Page::parse(&bytes, 0), Err(OggError::BadPage { page: 0, .. })));
     }
 }

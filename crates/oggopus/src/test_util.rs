@@ -61,11 +61,7 @@ pub(crate) fn opus_tags(vendor: &str) -> Vec<u8> {
 /// A valid CELT packet of `frames` 20 ms frames of `frame_len` bytes each
 /// (code 0 for one frame, else code 3 CBR), with varied content.
 pub(crate) fn celt_packet(frames: u8, frame_len: usize, seed: u8) -> Vec<u8> {
-    let mut packet = if frames == 1 {
-        vec![31 << 3]
-    } else {
-        vec![31 << 3 | 3, frames]
-    };
+    let mut packet = if frames == 1 { vec![31 << 3] } else { vec![31 << 3 | 3, frames] };
     let data = usize::from(frames) * frame_len;
     packet.extend((0..data).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
     packet
@@ -80,11 +76,7 @@ pub(crate) struct StreamBuilder {
 
 impl StreamBuilder {
     pub(crate) fn new(serial: u32) -> Self {
-        Self {
-            out: Vec::new(),
-            serial,
-            sequence: 0,
-        }
+        Self { out: Vec::new(), serial, sequence: 0 }
     }
 
     /// Starts a stream with OpusHead and OpusTags pages as RFC 7845 wants.
@@ -97,14 +89,7 @@ impl StreamBuilder {
 
     /// Writes a page with a raw segment table.
     pub(crate) fn raw(&mut self, flags: u8, granule: u64, lacing: &[u8], body: &[u8]) -> &mut Self {
-        let page = Page {
-            flags,
-            granule,
-            serial: self.serial,
-            sequence: self.sequence,
-            lacing,
-            body,
-        };
+        let page = Page { flags, granule, serial: self.serial, sequence: self.sequence, lacing, body };
         page.write(&mut self.out);
         self.sequence += 1;
         self
@@ -130,14 +115,7 @@ pub(crate) struct OwnedPage {
 
 impl OwnedPage {
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
-        let page = Page {
-            flags: self.flags,
-            granule: self.granule,
-            serial: self.serial,
-            sequence: self.sequence,
-            lacing: &self.lacing,
-            body: &self.body,
-        };
+        let page = Page { flags: self.flags, granule: self.granule, serial: self.serial, sequence: self.sequence, lacing: &self.lacing, body: &self.body };
         page.write(out);
     }
 }

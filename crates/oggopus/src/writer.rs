@@ -54,15 +54,7 @@ impl OggOpusWriter {
         head.extend_from_slice(&0i16.to_le_bytes()); // output gain
         head.push(0); // channel mapping family
         let mut out = Vec::new();
-        Page {
-            flags: BOS,
-            granule: 0,
-            serial: SERIAL,
-            sequence: 0,
-            lacing: &[19],
-            body: &head,
-        }
-        .write(&mut out);
+        Page { flags: BOS, granule: 0, serial: SERIAL, sequence: 0, lacing: &[19], body: &head }.write(&mut out);
 
         let vendor = vendor.as_bytes();
         let vendor_len = u32::try_from(vendor.len()).unwrap_or(u32::MAX);
@@ -71,13 +63,7 @@ impl OggOpusWriter {
         tags.extend_from_slice(vendor.get(..vendor_len as usize).unwrap_or(vendor));
         tags.extend_from_slice(&0u32.to_le_bytes()); // comment count
 
-        let mut writer = Self {
-            out,
-            sequence: 1,
-            granule: 0,
-            audio: false,
-            page: PendingPage::default(),
-        };
+        let mut writer = Self { out, sequence: 1, granule: 0, audio: false, page: PendingPage::default() };
         writer.add_packet(&tags, 0);
         writer
     }

@@ -6,25 +6,63 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
-    Dial { to: String },
-    Answer { call: Option<String> },
-    Decline { call: Option<String> },
-    Hangup { call: Option<String> },
-    Hold { call: String },
-    Resume { call: String },
-    Mute { call: String },
-    Unmute { call: String },
-    Pull { call: String },
-    Push { call: String, device: String },
-    AnswerOn { call: String, device: String },
-    DialFrom { device: String, to: String },
-    HangupRemote { call: String },
-    Message { to: String, text: String },
+    Dial {
+        to: String,
+    },
+    Answer {
+        call: Option<String>,
+    },
+    Decline {
+        call: Option<String>,
+    },
+    Hangup {
+        call: Option<String>,
+    },
+    Hold {
+        call: String,
+    },
+    Resume {
+        call: String,
+    },
+    Mute {
+        call: String,
+    },
+    Unmute {
+        call: String,
+    },
+    Pull {
+        call: String,
+    },
+    Push {
+        call: String,
+        device: String,
+    },
+    AnswerOn {
+        call: String,
+        device: String,
+    },
+    DialFrom {
+        device: String,
+        to: String,
+    },
+    HangupRemote {
+        call: String,
+    },
+    Message {
+        to: String,
+        text: String,
+    },
     /// Publish this device's session description (SDP) for its leg of `call`: what a
     /// media engine sends after `MediaStart` or `MediaRenegotiate`. Not a CLI command.
-    SetSession { call: String, session: String },
+    SetSession {
+        call: String,
+        session: String,
+    },
     /// Invite `to` to what `url` names (e.g. a call), with `command: invite`.
-    Invite { to: String, url: String },
+    Invite {
+        to: String,
+        url: String,
+    },
 }
 
 impl Command {
@@ -46,12 +84,21 @@ impl Command {
             "mute" => Self::Mute { call: required(1, "a CALL")? },
             "unmute" => Self::Unmute { call: required(1, "a CALL")? },
             "pull" => Self::Pull { call: required(1, "a CALL")? },
-            "push" => Self::Push { call: required(1, "a CALL")?, device: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'push' needs a CALL and a DEVICE")? },
-            "answer-on" => Self::AnswerOn { call: required(1, "a CALL")?, device: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'answer-on' needs a CALL and a DEVICE")? },
+            "push" => Self::Push {
+                call: required(1, "a CALL")?,
+                device: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'push' needs a CALL and a DEVICE")?,
+            },
+            "answer-on" => Self::AnswerOn {
+                call: required(1, "a CALL")?,
+                device: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'answer-on' needs a CALL and a DEVICE")?,
+            },
             "dial-from" => Self::DialFrom { device: required(1, "a DEVICE")?, to: required(2, "a DEVICE and an EMAIL")? },
             "hangup-remote" => Self::HangupRemote { call: required(1, "a CALL")? },
             "invite" => Self::Invite { to: required(1, "an EMAIL")?, url: required(2, "an EMAIL and a URL")? },
-            "message" => Self::Message { to: required(1, "an EMAIL")?, text: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'message' needs an EMAIL and a TEXT")? },
+            "message" => Self::Message {
+                to: required(1, "an EMAIL")?,
+                text: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'message' needs an EMAIL and a TEXT")?,
+            },
             other => return Err(format!("unknown command '{other}'")),
         })
     }

@@ -18,5 +18,5 @@ pub mod sse;
 
 pub use command::Command;
 pub use engine::{Phone, PhoneConfig};
-pub use snapshot::{Notice, Snapshot};
 pub use error::PhoneError;
+pub use snapshot::{Notice, Snapshot};

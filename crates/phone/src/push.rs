@@ -16,7 +16,9 @@ pub enum PushInput {
     Connected,
     Event(SseEvent),
     /// The stream broke; `reason` says why. A reconnection follows.
-    Disconnected { reason: String },
+    Disconnected {
+        reason: String,
+    },
     /// The server no longer knows this device (404): register again.
     DeviceUnknown,
 }

@@ -93,11 +93,19 @@ async fn two_clis_sign_up_and_make_a_call_that_is_auto_answered() {
     let result = bob.until("the dial result", |v| v["command"] == "dial alice@example.com").await;
     assert_eq!(result["ok"], true, "{result}");
     let call = result["result"]["call"].as_str().unwrap().to_owned();
-    let snapshot = bob.until_snapshot("the call is active", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "active"))).await;
+    let snapshot = bob
+        .until_snapshot("the call is active", |v| {
+            v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "active"))
+        })
+        .await;
     let shown = snapshot["calls"].as_array().unwrap().iter().find(|c| c["id"] == call.as_str()).unwrap().clone();
     assert_eq!(shown["where"], "here");
     assert_eq!(shown["peer"]["email"], "alice@example.com");
-    alice.until_snapshot("alice has it here", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["where"] == "here" && c["state"] == "active"))).await;
+    alice
+        .until_snapshot("alice has it here", |v| {
+            v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["where"] == "here" && c["state"] == "active"))
+        })
+        .await;
 
     bob.send("push nothing").await;
     let refused = bob.until("the bad command's error", |v| v["command"] == "push nothing").await;
@@ -105,7 +113,11 @@ async fn two_clis_sign_up_and_make_a_call_that_is_auto_answered() {
     assert!(refused["error"]["message"].as_str().unwrap().contains("needs a CALL and a DEVICE"));
 
     bob.send(&format!("hangup {call}")).await;
-    alice.until_snapshot("alice sees the end", |v| v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "ended"))).await;
+    alice
+        .until_snapshot("alice sees the end", |v| {
+            v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "ended"))
+        })
+        .await;
     bob.send("quit").await;
     let status = tokio::time::timeout(DEADLINE, bob.child.wait()).await.unwrap().unwrap();
     assert!(status.success());

@@ -28,9 +28,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::JsonDataError(e) => ApiError::Unprocessable(format!("the JSON body does not fit: {}", e.body_text())),
         JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("the body is not valid JSON: {}", e.body_text())),
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".to_owned())
-        }
+        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".to_owned()),
         JsonRejection::BytesRejection(e) => body_rejection(e),
         other => ApiError::BadRequest(other.body_text()),
     }

@@ -38,7 +38,11 @@ pub fn app(state: AppState) -> axum::Router {
 /// Opens the data directory and the database, cleans up after a crash, and runs
 /// the server on `listener` until `shutdown` completes; then lets open requests
 /// finish and closes every event stream.
-pub async fn serve(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tokio::fs::create_dir_all(config.messages_dir()).await?;
     let store = store::SqliteStore::open(&config.database_url()).await?;
     storage::remove_strays(&config.messages_dir(), &store).await?;

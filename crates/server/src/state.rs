@@ -113,7 +113,9 @@ impl Shared {
         match self.store.live_device(id, now()).await? {
             Some(device) if device.user_id == user.id => Ok(device),
             Some(_) => Err(ApiError::Forbidden(format!("{named} is not one of your devices"))),
-            None => Err(ApiError::NotFound(format!("device {named} is not registered (or its registration lapsed): register it with POST /login/{}", user.email))),
+            None => {
+                Err(ApiError::NotFound(format!("device {named} is not registered (or its registration lapsed): register it with POST /login/{}", user.email)))
+            }
         }
     }
 }

@@ -1,8 +1,6 @@
 use super::*;
 use crate::OggOpusWriter;
-use crate::test_util::{
-    OPUSENC_FILE, OwnedPage, Rng, StreamBuilder, celt_packet, opus_head, opus_tags, pages,
-};
+use crate::test_util::{OPUSENC_FILE, OwnedPage, Rng, StreamBuilder, celt_packet, opus_head, opus_tags, pages};
 
 fn bad_page(result: Result<OpusInfo, OggError>) -> usize {
     match result {
@@ -22,10 +20,7 @@ fn write_all(pages: &[OwnedPage]) -> Vec<u8> {
 /// Headers, then one EOS page with three 20 ms packets; pre-skip 312.
 fn minimal() -> Vec<u8> {
     let p = celt_packet(1, 10, 0);
-    StreamBuilder::with_headers(312)
-        .packets(EOS, 3 * 960, &[&p, &p, &p])
-        .out
-        .clone()
+    StreamBuilder::with_headers(312).packets(EOS, 3 * 960, &[&p, &p, &p]).out.clone()
 }
 
 /// A 1000-byte packet between two small ones, spread over three pages
@@ -38,10 +33,7 @@ fn crossing() -> Vec<u8> {
     let mut last = big[510..].to_vec();
     last.extend_from_slice(&small);
     let mut stream = StreamBuilder::with_headers(0);
-    stream
-        .raw(0, 960, &[11, 255], &first)
-        .raw(CONTINUED, NO_GRANULE, &[255], &big[255..510])
-        .raw(CONTINUED | EOS, 3 * 960, &[255, 235, 11], &last);
+    stream.raw(0, 960, &[11, 255], &first).raw(CONTINUED, NO_GRANULE, &[255], &big[255..510]).raw(CONTINUED | EOS, 3 * 960, &[255, 235, 11], &last);
     stream.out
 }
 
@@ -70,14 +62,8 @@ fn opusenc_file_is_accepted() {
 #[test]
 fn hand_built_files_are_accepted() {
     let info = inspect(&minimal()).expect("valid file");
-    assert_eq!(
-        (info.channels, info.pre_skip, info.input_sample_rate),
-        (1, 312, 16_000)
-    );
-    assert_eq!(
-        (info.duration_ms, info.packets, info.vendor.as_str()),
-        ((2880 - 312) / 48, 3, "test")
-    );
+    assert_eq!((info.channels, info.pre_skip, info.input_sample_rate), (1, 312, 16_000));
+    assert_eq!((info.duration_ms, info.packets, info.vendor.as_str()), ((2880 - 312) / 48, 3, "test"));
 
     let info = inspect(&crossing()).expect("valid file");
     assert_eq!((info.duration_ms, info.packets), (60, 3));
@@ -109,18 +95,13 @@ fn not_ogg_and_not_opus() {
     assert_eq!(inspect(b"ID3\x04"), Err(OggError::NotOgg));
     let vorbis = b"\x01vorbis\0\0\0\0\x01\x44\xac\0\0\0\0\0\0\0\0\0\0\0\0\0\xb8\x01";
     let mut stream = StreamBuilder::new(7);
-    stream
-        .packets(BOS, 0, &[vorbis])
-        .packets(EOS, 0, &[b"\x03vorbis"]);
+    stream.packets(BOS, 0, &[vorbis]).packets(EOS, 0, &[b"\x03vorbis"]);
     assert_eq!(inspect(&stream.out), Err(OggError::NotOpus));
 }
 
 #[test]
 fn corrupted_byte_gives_bad_crc() {
-    let offsets: Vec<usize> = pages(OPUSENC_FILE)
-        .iter()
-        .map(|(offset, _)| *offset)
-        .collect();
+    let offsets: Vec<usize> = pages(OPUSENC_FILE).iter().map(|(offset, _)| *offset).collect();
     assert_eq!(offsets.len(), 5);
     for (page, &offset) in offsets.iter().enumerate() {
         let mut bytes = OPUSENC_FILE.to_vec();
@@ -135,11 +116,7 @@ fn every_truncation_is_truncated_or_missing_eos() {
         let boundaries: Vec<usize> = pages(&file).iter().map(|(offset, _)| *offset).collect();
         assert_eq!(inspect(&file[..0]), Err(OggError::Empty));
         for len in 1..file.len() {
-            let expected = if boundaries.contains(&len) {
-                OggError::MissingEos
-            } else {
-                OggError::Truncated
-            };
+            let expected = if boundaries.contains(&len) { OggError::MissingEos } else { OggError::Truncated };
             assert_eq!(inspect(&file[..len]), Err(expected), "length {len}");
         }
     }
@@ -188,11 +165,7 @@ fn random_byte_mutations_never_panic() {
 #[test]
 fn random_page_mutations_never_panic() {
     let mut rng = Rng::new(3);
-    let files = [
-        pages_of(OPUSENC_FILE),
-        pages_of(&minimal()),
-        pages_of(&crossing()),
-    ];
+    let files = [pages_of(OPUSENC_FILE), pages_of(&minimal()), pages_of(&crossing())];
     let (mut accepted, mut rejected) = (0, 0);
     for _ in 0..5000 {
         let mut pages = files[rng.below(files.len())].clone();
@@ -201,22 +174,13 @@ fn random_page_mutations_never_panic() {
             let page = &mut pages[i];
             match rng.below(9) {
                 0 => page.flags = rng.byte() & 0x07,
-                1 => {
-                    page.granule = page
-                        .granule
-                        .wrapping_add(rng.next() % 2000)
-                        .wrapping_sub(1000)
-                }
+                1 => page.granule = page.granule.wrapping_add(rng.next() % 2000).wrapping_sub(1000),
                 2 => page.granule = rng.next(),
                 3 => page.serial ^= 1,
                 4 => page.sequence = page.sequence.wrapping_add(1),
                 5 | 6 if !page.body.is_empty() => {
                     // Mostly hit the first bytes of packets: headers, TOCs.
-                    let at = if rng.below(2) == 0 {
-                        rng.below(page.body.len().min(24))
-                    } else {
-                        rng.below(page.body.len())
-                    };
+                    let at = if rng.below(2) == 0 { rng.below(page.body.len().min(24)) } else { rng.below(page.body.len()) };
                     page.body[at] = rng.byte();
                 }
                 7 if !page.lacing.is_empty() => {
@@ -235,10 +199,7 @@ fn random_page_mutations_never_panic() {
         }
     }
     // Both outcomes occur, so the mutations reach past the first checks.
-    assert!(
-        accepted > 100 && rejected > 1000,
-        "{accepted} accepted, {rejected} rejected"
-    );
+    assert!(accepted > 100 && rejected > 1000, "{accepted} accepted, {rejected} rejected");
 }
 
 #[test]
@@ -254,10 +215,7 @@ fn only_one_stream_is_accepted() {
     // Multiplexed: the second stream's BOS page right after the first one's.
     let mut multiplexed = pages_of(&minimal());
     multiplexed.insert(1, other[0].clone());
-    assert_eq!(
-        inspect(&write_all(&multiplexed)),
-        Err(OggError::MultipleStreams)
-    );
+    assert_eq!(inspect(&write_all(&multiplexed)), Err(OggError::MultipleStreams));
     // The same stream again, or junk, after EOS.
     let twice = [minimal(), minimal()].concat();
     assert_eq!(bad_page(inspect(&twice)), 3);
@@ -291,9 +249,7 @@ fn page_sequence_and_stream_flags() {
 fn an_empty_eos_page_is_accepted() {
     let p = celt_packet(1, 10, 0);
     let mut stream = StreamBuilder::with_headers(312);
-    stream
-        .packets(0, 2880, &[&p, &p, &p])
-        .raw(EOS, NO_GRANULE, &[], &[]);
+    stream.packets(0, 2880, &[&p, &p, &p]).raw(EOS, NO_GRANULE, &[], &[]);
     assert_eq!(inspect(&stream.out).map(|i| i.duration_ms), Ok(53));
 }
 
@@ -304,30 +260,21 @@ fn header_layout_is_enforced() {
     let audio = celt_packet(1, 10, 0);
 
     let mut two_on_first = StreamBuilder::new(1);
-    two_on_first
-        .packets(BOS, 0, &[&head, &tags])
-        .packets(EOS, 960, &[&audio]);
+    two_on_first.packets(BOS, 0, &[&head, &tags]).packets(EOS, 960, &[&audio]);
     assert_eq!(bad_page(inspect(&two_on_first.out)), 0);
 
     let mut long_head = head.clone();
     long_head.resize(300, 0);
     let mut split_head = StreamBuilder::new(1);
-    split_head
-        .raw(BOS, 0, &[255], &long_head[..255])
-        .raw(CONTINUED, 0, &[45], &long_head[255..]);
+    split_head.raw(BOS, 0, &[255], &long_head[..255]).raw(CONTINUED, 0, &[45], &long_head[255..]);
     assert_eq!(bad_page(inspect(&split_head.out)), 0);
 
     let mut shared = StreamBuilder::new(1);
-    shared
-        .packets(BOS, 0, &[&head])
-        .packets(EOS, 960, &[&tags, &audio]);
+    shared.packets(BOS, 0, &[&head]).packets(EOS, 960, &[&tags, &audio]);
     assert_eq!(bad_page(inspect(&shared.out)), 1);
 
     let mut granule = StreamBuilder::new(1);
-    granule
-        .packets(BOS, 0, &[&head])
-        .packets(0, 5, &[&tags])
-        .packets(EOS, 960, &[&audio]);
+    granule.packets(BOS, 0, &[&head]).packets(0, 5, &[&tags]).packets(EOS, 960, &[&audio]);
     assert_eq!(bad_page(inspect(&granule.out)), 1);
 
     let mut no_tags = StreamBuilder::new(1);
@@ -335,14 +282,8 @@ fn header_layout_is_enforced() {
     assert!(matches!(inspect(&no_tags.out), Err(OggError::BadHeader(_))));
 
     let mut not_tags = StreamBuilder::new(1);
-    not_tags
-        .packets(BOS, 0, &[&head])
-        .packets(0, 0, &[&audio])
-        .packets(EOS, 960, &[&audio]);
-    assert!(matches!(
-        inspect(&not_tags.out),
-        Err(OggError::BadHeader(_))
-    ));
+    not_tags.packets(BOS, 0, &[&head]).packets(0, 0, &[&audio]).packets(EOS, 960, &[&audio]);
+    assert!(matches!(inspect(&not_tags.out), Err(OggError::BadHeader(_))));
 
     let mut no_audio = StreamBuilder::new(1);
     no_audio.packets(BOS, 0, &[&head]).packets(EOS, 0, &[&tags]);
@@ -351,14 +292,8 @@ fn header_layout_is_enforced() {
     let mut v2 = head.clone();
     v2[8] = 0x20;
     let mut version = StreamBuilder::new(1);
-    version
-        .packets(BOS, 0, &[&v2])
-        .packets(0, 0, &[&tags])
-        .packets(EOS, 960, &[&audio]);
-    assert_eq!(
-        inspect(&version.out),
-        Err(OggError::UnsupportedVersion(0x20))
-    );
+    version.packets(BOS, 0, &[&v2]).packets(0, 0, &[&tags]).packets(EOS, 960, &[&audio]);
+    assert_eq!(inspect(&version.out), Err(OggError::UnsupportedVersion(0x20)));
 }
 
 #[test]
@@ -366,18 +301,12 @@ fn audio_packets_are_checked() {
     let p = celt_packet(1, 10, 0);
     let mut empty = StreamBuilder::with_headers(0);
     empty.packets(EOS, 960, &[&p, &[]]);
-    assert!(matches!(
-        inspect(&empty.out),
-        Err(OggError::BadPacket { index: 1, .. })
-    ));
+    assert!(matches!(inspect(&empty.out), Err(OggError::BadPacket { index: 1, .. })));
 
     let mut zero_frames = StreamBuilder::with_headers(0);
     zero_frames.packets(EOS, 960, &[&[31 << 3 | 3, 0]]);
     let err = inspect(&zero_frames.out).expect_err("zero frames");
-    assert_eq!(
-        err.to_string(),
-        "audio packet 0 is invalid: a code 3 packet declares zero frames"
-    );
+    assert_eq!(err.to_string(), "audio packet 0 is invalid: a code 3 packet declares zero frames");
 }
 
 #[test]
@@ -388,10 +317,7 @@ fn multistream_packets_are_checked_by_toc_only() {
     let mut packet = vec![31 << 3];
     packet.extend_from_slice(&[7; 2000]); // two streams' worth of data
     let mut stream = StreamBuilder::new(1);
-    stream
-        .packets(BOS, 0, &[&head])
-        .packets(0, 0, &[&opus_tags("m")])
-        .packets(EOS, 960, &[&packet]);
+    stream.packets(BOS, 0, &[&head]).packets(0, 0, &[&opus_tags("m")]).packets(EOS, 960, &[&packet]);
     let info = inspect(&stream.out).expect("valid multistream file");
     assert_eq!((info.channels, info.duration_ms), (2, 20));
 }
@@ -408,15 +334,9 @@ fn granule_positions_are_checked() {
     };
     let duration = |r: Result<OpusInfo, OggError>| r.map(|info| info.duration_ms);
     // Start offset: the first page ends at 1 s + 40 ms, the stream at 1 s + 60 ms.
-    assert_eq!(
-        duration(file(0, &[(0, 49_920, 2), (EOS, 50_880, 1)])),
-        Ok(60)
-    );
+    assert_eq!(duration(file(0, &[(0, 49_920, 2), (EOS, 50_880, 1)])), Ok(60));
     // End trimming on the last page.
-    assert_eq!(
-        duration(file(312, &[(0, 1920, 2), (EOS, 2000, 1)])),
-        Ok((2000 - 312) / 48)
-    );
+    assert_eq!(duration(file(312, &[(0, 1920, 2), (EOS, 2000, 1)])), Ok((2000 - 312) / 48));
     assert_eq!(duration(file(0, &[(EOS, 100, 3)])), Ok(2));
     // Backwards.
     assert_eq!(bad_page(file(0, &[(0, 1920, 2), (EOS, 1000, 1)])), 3);
@@ -434,19 +354,8 @@ fn granule_positions_are_checked() {
 
 #[test]
 fn messages_are_readable() {
-    assert_eq!(
-        OggError::BadCrc { page: 3 }.to_string(),
-        "Ogg page 3 is corrupted: its CRC checksum does not match"
-    );
+    assert_eq!(OggError::BadCrc { page: 3 }.to_string(), "Ogg page 3 is corrupted: its CRC checksum does not match");
     let err = inspect(&[minimal(), minimal()].concat()).expect_err("two copies");
-    assert_eq!(
-        err.to_string(),
-        "Ogg page 3 is invalid: there is data after the end-of-stream page"
-    );
-    assert_eq!(
-        inspect(&minimal()[..30])
-            .expect_err("truncated")
-            .to_string(),
-        "the file is truncated: it ends in the middle of an Ogg page"
-    );
+    assert_eq!(err.to_string(), "Ogg page 3 is invalid: there is data after the end-of-stream page");
+    assert_eq!(inspect(&minimal()[..30]).expect_err("truncated").to_string(), "the file is truncated: it ends in the middle of an Ogg page");
 }

@@ -14,10 +14,7 @@ fn write(pre_skip: u16, vendor: &str, packets: &[Vec<u8>]) -> Vec<u8> {
 /// A 20 ms packet of exactly `len` bytes (at least 103): code 3, one frame
 /// of 100 to 101 bytes, and padding.
 fn padded_packet(len: usize) -> Vec<u8> {
-    let (padding, frame) = (0..len)
-        .map(|p| (p, len.saturating_sub(3 + p / 254 + p)))
-        .find(|&(_, frame)| frame <= 101)
-        .expect("long enough");
+    let (padding, frame) = (0..len).map(|p| (p, len.saturating_sub(3 + p / 254 + p))).find(|&(_, frame)| frame <= 101).expect("long enough");
     let mut packet = vec![31 << 3 | 3, 0x41];
     packet.extend(std::iter::repeat_n(255, padding / 254));
     packet.push((padding % 254) as u8);
@@ -39,18 +36,13 @@ fn header_pages_follow_rfc_7845() {
     assert_eq!(tags.body, b"OpusTags\x09\0\0\0restphone\0\0\0\0");
     assert_eq!((audio.flags, audio.granule, audio.sequence), (EOS, 960, 2));
     let info = inspect(&file).expect("valid file");
-    assert_eq!(
-        (info.vendor.as_str(), info.packets, info.duration_ms),
-        ("restphone", 1, 13)
-    );
+    assert_eq!((info.vendor.as_str(), info.packets, info.duration_ms), ("restphone", 1, 13));
 }
 
 #[test]
 fn pages_hold_at_most_50_packets_or_about_a_second() {
     for (frames, count) in [(1u8, 260usize), (3, 100)] {
-        let sent: Vec<Vec<u8>> = (0..count)
-            .map(|i| celt_packet(frames, 40, i as u8))
-            .collect();
+        let sent: Vec<Vec<u8>> = (0..count).map(|i| celt_packet(frames, 40, i as u8)).collect();
         let file = write(0, "v", &sent);
         let per_packet = 960 * u64::from(frames);
         let mut previous = 0;
@@ -77,10 +69,7 @@ fn large_packets_span_pages_and_round_trip() {
     assert!(pages.iter().any(|(_, p)| p.flags & CONTINUED != 0));
     assert!(pages.iter().all(|(_, p)| p.lacing.len() <= 255));
     let info = inspect(&file).expect("valid file");
-    assert_eq!(
-        (info.packets, info.duration_ms),
-        (40, (40 * 3840 - 312) / 48)
-    );
+    assert_eq!((info.packets, info.duration_ms), (40, (40 * 3840 - 312) / 48));
     assert_eq!(packets(&file)[2..], sent[..]);
 }
 
@@ -136,10 +125,7 @@ fn odd_uses_give_files_inspect_explains() {
     assert_eq!(inspect(&file), Err(OggError::NoAudio));
     // Less audio than the pre-skip.
     let file = write(3840, "v", &[celt_packet(1, 10, 0)]);
-    assert!(matches!(
-        inspect(&file),
-        Err(OggError::BadPage { page: 2, .. })
-    ));
+    assert!(matches!(inspect(&file), Err(OggError::BadPage { page: 2, .. })));
     // Channel counts outside family 0 are clamped.
     for (asked, got) in [(0, 1), (1, 1), (2, 2), (6, 2)] {
         let mut writer = OggOpusWriter::new(asked, 8000, 0, "v");
@@ -162,10 +148,7 @@ fn random_streams_round_trip() {
                 _ => celt_packet(1 + rng.below(6) as u8, rng.below(1276), rng.byte()),
             })
             .collect();
-        let samples: u64 = sent
-            .iter()
-            .map(|p| u64::from(packet_samples_48k(p).expect("valid packet")))
-            .sum();
+        let samples: u64 = sent.iter().map(|p| u64::from(packet_samples_48k(p).expect("valid packet"))).sum();
         let pre_skip = rng.below(samples.min(u64::from(u16::MAX)) as usize + 1) as u16;
         let file = write(pre_skip, "random", &sent);
         let info = inspect(&file).expect("writer output is valid");

@@ -74,7 +74,14 @@ async fn main() -> ExitCode {
             one_shot(&args, |client| async move { client.send_text(&to, &text).await.map(|m| json!(m)) }).await
         }
         Action::Run { auto_answer, expires } => {
-            let config = PhoneConfig { server: args.server.clone(), email: args.user.clone(), password: args.password.clone(), device_name: args.device.clone(), expires, auto_answer };
+            let config = PhoneConfig {
+                server: args.server.clone(),
+                email: args.user.clone(),
+                password: args.password.clone(),
+                device_name: args.device.clone(),
+                expires,
+                auto_answer,
+            };
             run(config).await
         }
     };

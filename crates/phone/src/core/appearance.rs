@@ -61,7 +61,10 @@ pub enum AppearanceState {
 pub enum Where {
     Here,
     /// Another of my devices: "remote in use on {name}".
-    Elsewhere { device_id: String, name: String },
+    Elsewhere {
+        device_id: String,
+        name: String,
+    },
     Nowhere,
 }
 

@@ -13,7 +13,12 @@ impl Owner {
         let calls = self.book.snapshot();
         match named {
             Some(id) => calls.iter().find(|c| c.id == id).map(|c| c.id.clone()).ok_or(PhoneError::NoSuchCall(id)),
-            None => calls.iter().rev().find(|c| states.contains(&c.state)).map(|c| c.id.clone()).ok_or_else(|| PhoneError::NotPossible(format!("there is no call to {what}"))),
+            None => calls
+                .iter()
+                .rev()
+                .find(|c| states.contains(&c.state))
+                .map(|c| c.id.clone())
+                .ok_or_else(|| PhoneError::NotPossible(format!("there is no call to {what}"))),
         }
     }
 

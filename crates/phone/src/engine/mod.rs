@@ -19,7 +19,6 @@ use crate::error::PhoneError;
 use crate::push;
 use crate::snapshot::{Notice, Snapshot};
 
-
 #[derive(Debug, Clone)]
 pub struct PhoneConfig {
     pub server: String,

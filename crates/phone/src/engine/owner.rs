@@ -9,6 +9,7 @@ use restphone_api::event::{Command as ServerCommand, CommandKind, EventKind};
 use restphone_api::login::{Device, OnlineUser, Presence};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+use super::PhoneConfig;
 use super::Reply;
 use crate::client::ServerClient;
 use crate::command::Command;
@@ -18,7 +19,6 @@ use crate::core::registration::next_refresh_at;
 use crate::error::PhoneError;
 use crate::push::PushInput;
 use crate::snapshot::{DeviceView, Notice, Snapshot};
-use super::PhoneConfig;
 
 /// How often the list of who is online is read again.
 const CONTACTS_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);

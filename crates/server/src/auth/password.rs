@@ -54,7 +54,9 @@ fn work(inbox: &Mutex<mpsc::Receiver<Job>>) {
 /// Computes the raw argon2id output for `params` into `out`, reusing `memory`.
 fn compute(memory: &mut Vec<Block>, params: Params, password: &str, salt: &[u8], out: &mut [u8]) -> Result<(), ApiError> {
     memory.resize(params.block_count(), Block::default());
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params).hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..]).map_err(ApiError::internal)
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..])
+        .map_err(ApiError::internal)
 }
 
 fn hash_with(memory: &mut Vec<Block>, password: &str) -> Result<String, ApiError> {

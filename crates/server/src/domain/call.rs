@@ -121,7 +121,8 @@ impl CallRecord {
                 session: None,
             });
         }
-        let mut call = Self { id, subject, state: CallState::Proceeding, revision: 1, created_at: now, answered_at: None, ring_deadline, ended: None, participants };
+        let mut call =
+            Self { id, subject, state: CallState::Proceeding, revision: 1, created_at: now, answered_at: None, ring_deadline, ended: None, participants };
         if unreachable {
             call.finish(EndReason::Unavailable, None, now);
         }

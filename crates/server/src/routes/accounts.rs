@@ -101,7 +101,12 @@ pub async fn profile(State(state): State<AppState>, _user: User, Path(email): Pa
         (status = 500, response = doc::Internal),
     ),
 )]
-pub async fn change_profile(State(state): State<AppState>, user: User, Path(email): Path<String>, Json(body): Json<ProfileChange>) -> ApiResult<axum::Json<Profile>> {
+pub async fn change_profile(
+    State(state): State<AppState>,
+    user: User,
+    Path(email): Path<String>,
+    Json(body): Json<ProfileChange>,
+) -> ApiResult<axum::Json<Profile>> {
     only_owner(&user, &email, "change this account")?;
     let display_name = body.display_name.as_deref().map(validate::display_name).transpose().map_err(ApiError::Unprocessable)?;
     let password_hash = match body.password {

@@ -220,7 +220,12 @@ pub async fn take(State(state): State<AppState>, user: User, Path(call_id): Path
         (status = 500, response = doc::Internal),
     ),
 )]
-pub async fn report(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Report>) -> ApiResult<axum::Json<restphone_api::call::Call>> {
+pub async fn report(
+    State(state): State<AppState>,
+    user: User,
+    Path(call_id): Path<String>,
+    Json(body): Json<Report>,
+) -> ApiResult<axum::Json<restphone_api::call::Call>> {
     let actor = actor(&state, &user, Some(&body.device)).await?;
     let now = now();
     let call = state.change_call(&call_id, &mut decide(|call| call.report(&actor, body.event, now))).await?;
@@ -327,7 +332,12 @@ pub struct FromDevice {
         (status = 500, response = doc::Internal),
     ),
 )]
-pub async fn leave(State(state): State<AppState>, user: User, Path((call_id, pid)): Path<(String, String)>, Query(from): Query<FromDevice>) -> ApiResult<StatusCode> {
+pub async fn leave(
+    State(state): State<AppState>,
+    user: User,
+    Path((call_id, pid)): Path<(String, String)>,
+    Query(from): Query<FromDevice>,
+) -> ApiResult<StatusCode> {
     let actor = actor(&state, &user, from.device.as_deref()).await?;
     let call = visible_call(&state, &user, &call_id).await?;
     let participant = call.participants.iter().find(|p| p.id == pid).ok_or_else(|| ApiError::not_found("that participant"))?;

@@ -39,7 +39,12 @@ pub struct WhichDevice {
         (status = 500, response = doc::Internal),
     ),
 )]
-pub async fn push_channel(State(state): State<AppState>, user: User, Query(query): Query<WhichDevice>, headers: HeaderMap) -> ApiResult<axum::response::Response> {
+pub async fn push_channel(
+    State(state): State<AppState>,
+    user: User,
+    Query(query): Query<WhichDevice>,
+    headers: HeaderMap,
+) -> ApiResult<axum::response::Response> {
     let named = query.device.ok_or_else(|| ApiError::BadRequest("name the device: GET /events?device={id}".to_owned()))?;
     let device = state.my_device(&user, &named).await?;
     let last_event_id = match headers.get("last-event-id") {

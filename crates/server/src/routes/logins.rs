@@ -55,7 +55,8 @@ pub async fn register(State(state): State<AppState>, user: User, Path(email): Pa
     let contact = validate::text("the contact", &body.contact, 2048).map_err(ApiError::Unprocessable)?;
     let now = now();
     let expires = state.config.grant_expires(body.expires);
-    let device = DeviceRecord { id: ids::new_id(), user_id: user.id, name, contact, registered_at: now, refreshed_at: now, expires_at: now + i64::from(expires) * 1000 };
+    let device =
+        DeviceRecord { id: ids::new_id(), user_id: user.id, name, contact, registered_at: now, refreshed_at: now, expires_at: now + i64::from(expires) * 1000 };
     state.store.insert_device(&device).await?;
     announce_presence(&state, user.id, &user.email).await?;
     let body = registered(&user.email, &device, now);
@@ -85,7 +86,12 @@ pub async fn register(State(state): State<AppState>, user: User, Path(email): Pa
         (status = 500, response = doc::Internal),
     ),
 )]
-pub async fn refresh(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>, Body(body): Body) -> ApiResult<axum::Json<Registered>> {
+pub async fn refresh(
+    State(state): State<AppState>,
+    user: User,
+    Path((email, id)): Path<(String, String)>,
+    Body(body): Body,
+) -> ApiResult<axum::Json<Registered>> {
     only_owner(&user, &email, "refresh this registration")?;
     let change: Refresh = if body.iter().all(u8::is_ascii_whitespace) {
         Refresh::default()
@@ -96,7 +102,8 @@ pub async fn refresh(State(state): State<AppState>, user: User, Path((email, id)
     let now = now();
     let expires_at = now + i64::from(state.config.grant_expires(change.expires)) * 1000;
     let device = state.store.refresh_device(user.id, &id, expires_at, name.as_deref(), now).await?;
-    let device = device.ok_or_else(|| ApiError::NotFound(format!("registration {id} does not exist or has lapsed: register again with POST /login/{email}")))?;
+    let device =
+        device.ok_or_else(|| ApiError::NotFound(format!("registration {id} does not exist or has lapsed: register again with POST /login/{email}")))?;
     if name.is_some() {
         announce_presence(&state, user.id, &user.email).await?;
     }

@@ -90,7 +90,8 @@ pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<
             record.audio_file = Some(storage::write_audio(&state.config.messages_dir(), &record.id, &body).await?);
         }
         "application/json" => {
-            let message: TextMessage = serde_json::from_slice(&body).map_err(|e| ApiError::Unprocessable(format!("a text message is {{\"text\": \"...\"}}: {e}")))?;
+            let message: TextMessage =
+                serde_json::from_slice(&body).map_err(|e| ApiError::Unprocessable(format!("a text message is {{\"text\": \"...\"}}: {e}")))?;
             if message.text.trim().is_empty() {
                 return Err(ApiError::Unprocessable("the text message is empty".to_owned()));
             }
@@ -185,7 +186,12 @@ pub async fn get(State(state): State<AppState>, user: User, Path((email, id)): P
         (status = 500, response = doc::Internal),
     ),
 )]
-pub async fn change(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>, Json(body): Json<MessageChange>) -> ApiResult<axum::Json<Message>> {
+pub async fn change(
+    State(state): State<AppState>,
+    user: User,
+    Path((email, id)): Path<(String, String)>,
+    Json(body): Json<MessageChange>,
+) -> ApiResult<axum::Json<Message>> {
     let mut record = owned(&state, &user, &email, &id).await?;
     if record.heard != body.heard {
         state.store.set_heard(user.id, &id, body.heard).await?;

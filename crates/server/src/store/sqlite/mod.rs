@@ -74,10 +74,8 @@ impl Store for SqliteStore {
 
     async fn delete_user(&self, user_id: i64) -> StoreResult<Vec<String>> {
         let mut tx = self.pool.begin().await?;
-        let files = sqlx::query_scalar("SELECT audio_file FROM messages WHERE owner_id = ? AND audio_file IS NOT NULL")
-            .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let files =
+            sqlx::query_scalar("SELECT audio_file FROM messages WHERE owner_id = ? AND audio_file IS NOT NULL").bind(user_id).fetch_all(&mut *tx).await?;
         sqlx::query("DELETE FROM events WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM users WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
         tx.commit().await?;
@@ -95,10 +93,8 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_token(&self, token_hash: &str) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query("SELECT u.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT u.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?").bind(token_hash).fetch_optional(&self.pool).await?;
         Ok(row.as_ref().map(user).transpose()?)
     }
 
@@ -214,12 +210,10 @@ impl Store for SqliteStore {
 
     async fn calls_of(&self, user_id: i64) -> StoreResult<Vec<CallRecord>> {
         let mut conn = self.pool.acquire().await?;
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT c.id FROM calls c JOIN participants p ON p.call_id = c.id WHERE p.user_id = ? ORDER BY c.created_at",
-        )
-        .bind(user_id)
-        .fetch_all(&mut *conn)
-        .await?;
+        let ids: Vec<String> = sqlx::query_scalar("SELECT c.id FROM calls c JOIN participants p ON p.call_id = c.id WHERE p.user_id = ? ORDER BY c.created_at")
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?;
         let mut calls = Vec::with_capacity(ids.len());
         for id in ids {
             calls.extend(load_call(&mut conn, &id).await?);
@@ -228,10 +222,7 @@ impl Store for SqliteStore {
     }
 
     async fn ringing_past_deadline(&self, now: i64) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT id FROM calls WHERE state IN ('proceeding', 'alerting') AND ring_deadline <= ?")
-            .bind(now)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT id FROM calls WHERE state IN ('proceeding', 'alerting') AND ring_deadline <= ?").bind(now).fetch_all(&self.pool).await?)
     }
 
     async fn unended_calls_of(&self, user_id: i64) -> StoreResult<Vec<String>> {
@@ -280,21 +271,14 @@ impl Store for SqliteStore {
     }
 
     async fn set_heard(&self, owner_id: i64, message_id: &str, heard: bool) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE messages SET heard = ? WHERE owner_id = ? AND id = ?")
-            .bind(heard)
-            .bind(owner_id)
-            .bind(message_id)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE messages SET heard = ? WHERE owner_id = ? AND id = ?").bind(heard).bind(owner_id).bind(message_id).execute(&self.pool).await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn delete_message(&self, owner_id: i64, message_id: &str) -> StoreResult<Option<MessageRecord>> {
-        let row = sqlx::query("DELETE FROM messages WHERE owner_id = ? AND id = ? RETURNING *")
-            .bind(owner_id)
-            .bind(message_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("DELETE FROM messages WHERE owner_id = ? AND id = ? RETURNING *").bind(owner_id).bind(message_id).fetch_optional(&self.pool).await?;
         Ok(row.as_ref().map(message).transpose()?)
     }
 
@@ -310,15 +294,13 @@ impl Store for SqliteStore {
     }
 
     async fn events_after(&self, user_id: i64, device_id: &str, after_id: i64, limit: u32) -> StoreResult<Vec<StoredEvent>> {
-        let rows = sqlx::query(
-            "SELECT * FROM events WHERE user_id = ? AND id > ? AND (device_id IS NULL OR device_id = ?) ORDER BY id LIMIT ?",
-        )
-        .bind(user_id)
-        .bind(after_id)
-        .bind(device_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT * FROM events WHERE user_id = ? AND id > ? AND (device_id IS NULL OR device_id = ?) ORDER BY id LIMIT ?")
+            .bind(user_id)
+            .bind(after_id)
+            .bind(device_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
     }
 
@@ -332,13 +314,12 @@ impl Store for SqliteStore {
 
     async fn prune_events(&self, before: i64, keep: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let cut: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(id), 0) FROM events WHERE created_at < ? OR id <= (SELECT COALESCE(MAX(id), 0) - ? FROM events)",
-        )
-        .bind(before)
-        .bind(keep)
-        .fetch_one(&mut *tx)
-        .await?;
+        let cut: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events WHERE created_at < ? OR id <= (SELECT COALESCE(MAX(id), 0) - ? FROM events)")
+                .bind(before)
+                .bind(keep)
+                .fetch_one(&mut *tx)
+                .await?;
         if cut > 0 {
             sqlx::query("DELETE FROM events WHERE id <= ?").bind(cut).execute(&mut *tx).await?;
             sqlx::query(
