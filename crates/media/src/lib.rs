@@ -1,4 +1,12 @@
-//! restphone's audio. Architecture invariant: everything with a clock takes `now`; nothing here reads the system clock. (For now: the jitter buffer.)
+//! restphone's audio. Architecture invariant: everything with a clock takes `now`; nothing here reads the system clock.
+//! The pieces: an Opus codec ([`opus`]), a jitter buffer ([`jitter`]), and a tone source plus
+//! tone detection ([`tone`], [`analysis`]) to test them end to end without a network.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
+pub mod error;
 pub mod jitter;
+pub mod opus;
+pub mod tone;
+
+pub use error::MediaError;

@@ -1,0 +1,126 @@
+//! Opus encoder and decoder for 48 kHz mono audio in fixed 10 or 20 ms frames.
+//!
+//! Thin wrappers over audiopus (libopus). The encoder has in-band FEC enabled,
+//! so a packet also carries a low-bitrate copy of the previous frame; the
+//! decoder exposes the three ways of producing a frame that match
+//! [`Playout`](crate::jitter::Playout): a packet, the FEC of the next packet,
+//! or concealment.
+
+use audiopus::coder::{Decoder as OpusDecoder, Encoder as OpusEncoder};
+use audiopus::{Application, Channels, SampleRate};
+
+use crate::error::MediaError;
+
+/// Largest Opus packet we produce (the size libopus recommends for a buffer).
+const MAX_PACKET: usize = 4000;
+/// Longest audio one Opus packet may hold: 120 ms at 48 kHz.
+const MAX_PACKET_SAMPLES: usize = 5760;
+
+/// Duration of one frame (one packet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameDuration {
+    /// 10 ms, 480 samples.
+    Ms10,
+    /// 20 ms, 960 samples.
+    Ms20,
+}
+
+impl FrameDuration {
+    /// Samples per frame at 48 kHz mono.
+    pub fn samples(self) -> usize {
+        match self {
+            Self::Ms10 => 480,
+            Self::Ms20 => 960,
+        }
+    }
+}
+
+/// Opus encoder (VoIP application, in-band FEC on).
+#[derive(Debug)]
+pub struct Encoder {
+    inner: OpusEncoder,
+    frame: FrameDuration,
+}
+
+impl Encoder {
+    /// `expected_loss_percent` (0..=100) tells the encoder how much redundancy to spend on FEC.
+    pub fn new(frame: FrameDuration, expected_loss_percent: u8) -> Result<Self, MediaError> {
+        let mut inner = OpusEncoder::new(SampleRate::Hz48000, Channels::Mono, Application::Voip)?;
+        inner.enable_inband_fec()?;
+        inner.set_packet_loss_perc(expected_loss_percent)?;
+        Ok(Self { inner, frame })
+    }
+
+    /// Encodes exactly one frame of PCM into one Opus packet.
+    pub fn encode(&mut self, pcm: &[i16]) -> Result<Vec<u8>, MediaError> {
+        let expected = self.frame.samples();
+        if pcm.len() != expected {
+            return Err(MediaError::FrameSize { expected, actual: pcm.len() });
+        }
+        let mut packet = vec![0; MAX_PACKET];
+        let len = self.inner.encode(pcm, &mut packet)?;
+        packet.truncate(len);
+        Ok(packet)
+    }
+}
+
+/// Opus decoder; FEC and concealment produce exactly one frame.
+#[derive(Debug)]
+pub struct Decoder {
+    inner: OpusDecoder,
+    frame: FrameDuration,
+}
+
+impl Decoder {
+    /// A decoder whose FEC/concealment frames last `frame`.
+    pub fn new(frame: FrameDuration) -> Result<Self, MediaError> {
+        Ok(Self { inner: OpusDecoder::new(SampleRate::Hz48000, Channels::Mono)?, frame })
+    }
+
+    /// Decodes a packet (of any duration libopus accepts).
+    pub fn decode(&mut self, packet: &[u8]) -> Result<Vec<i16>, MediaError> {
+        let mut pcm = vec![0; MAX_PACKET_SAMPLES];
+        let len = self.inner.decode(Some(packet), &mut pcm[..], false)?;
+        pcm.truncate(len);
+        Ok(pcm)
+    }
+
+    /// Recovers the lost frame before `next_packet` from its in-band FEC data
+    /// (libopus falls back to concealment if the packet carries none).
+    pub fn decode_fec(&mut self, next_packet: &[u8]) -> Result<Vec<i16>, MediaError> {
+        self.one_frame(Some(next_packet))
+    }
+
+    /// Packet-loss concealment for one frame.
+    pub fn conceal(&mut self) -> Result<Vec<i16>, MediaError> {
+        self.one_frame(None)
+    }
+
+    fn one_frame(&mut self, packet: Option<&[u8]>) -> Result<Vec<i16>, MediaError> {
+        let mut pcm = vec![0; self.frame.samples()];
+        let len = self.inner.decode(packet, &mut pcm[..], packet.is_some())?;
+        pcm.truncate(len);
+        Ok(pcm)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_frame_size_is_an_error() {
+        let mut encoder = Encoder::new(FrameDuration::Ms20, 10).unwrap();
+        assert!(matches!(encoder.encode(&[0; 480]), Err(MediaError::FrameSize { expected: 960, actual: 480 })));
+    }
+
+    #[test]
+    fn ten_ms_frames_round_trip() {
+        let mut encoder = Encoder::new(FrameDuration::Ms10, 10).unwrap();
+        let mut decoder = Decoder::new(FrameDuration::Ms10).unwrap();
+        let packet = encoder.encode(&[0; 480]).unwrap();
+        assert_eq!(decoder.decode(&packet).unwrap().len(), 480);
+        assert_eq!(decoder.decode_fec(&packet).unwrap().len(), 480);
+        assert_eq!(decoder.conceal().unwrap().len(), 480);
+    }
+}
