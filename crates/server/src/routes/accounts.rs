@@ -42,7 +42,6 @@ fn profile_of(record: &UserRecord) -> Profile {
         (status = 413, response = doc::PayloadTooLarge),
         (status = 415, response = doc::UnsupportedMediaType),
         (status = 422, description = "The email, display name or password is not acceptable, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn sign_up(State(state): State<AppState>, Json(body): Json<SignUp>) -> ApiResult<Response> {
@@ -67,10 +66,7 @@ pub async fn sign_up(State(state): State<AppState>, Json(body): Json<SignUp>) ->
     security(("basic" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The profile", body = Profile),
-        (status = 401, response = doc::Unauthorized),
         (status = 404, description = "There is no such user", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn profile(State(state): State<AppState>, _user: User, Path(email): Path<String>) -> ApiResult<axum::Json<Profile>> {
@@ -91,14 +87,11 @@ pub async fn profile(State(state): State<AppState>, _user: User, Path(email): Pa
     responses(
         (status = 200, description = "The changed profile", body = Profile),
         (status = 400, response = doc::BadRequest),
-        (status = 401, response = doc::Unauthorized),
         (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The account was deleted meanwhile", body = doc::Problem, content_type = "application/problem+json"),
         (status = 413, response = doc::PayloadTooLarge),
         (status = 415, response = doc::UnsupportedMediaType),
         (status = 422, description = "The display name or password is not acceptable, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn change_profile(
@@ -134,11 +127,8 @@ pub async fn change_profile(
     security(("basic" = []), ("bearer" = [])),
     responses(
         (status = 204, description = "The account is gone"),
-        (status = 401, response = doc::Unauthorized),
         (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
         (status = 409, description = "One of my calls ended at the same moment: try again", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn delete_account(State(state): State<AppState>, user: User, Path(email): Path<String>) -> ApiResult<StatusCode> {
@@ -171,12 +161,9 @@ pub async fn delete_account(State(state): State<AppState>, user: User, Path(emai
     responses(
         (status = 201, description = "A new bearer token", body = Session),
         (status = 400, response = doc::BadRequest),
-        (status = 401, response = doc::Unauthorized),
         (status = 413, response = doc::PayloadTooLarge),
         (status = 415, response = doc::UnsupportedMediaType),
         (status = 422, description = "The body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn sign_in(State(state): State<AppState>, auth::ClientIp(address): auth::ClientIp, Json(body): Json<Credentials>) -> ApiResult<Response> {
@@ -199,9 +186,6 @@ pub async fn sign_in(State(state): State<AppState>, auth::ClientIp(address): aut
     responses(
         (status = 204, description = "The token is revoked"),
         (status = 400, description = "The request was not authenticated with a bearer token", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn sign_out(State(state): State<AppState>, _user: User, headers: HeaderMap) -> ApiResult<StatusCode> {

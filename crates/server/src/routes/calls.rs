@@ -79,9 +79,6 @@ fn still_visible(state: &AppState, call: &CallRecord) -> bool {
         (status = 403, description = "The device is not mine", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such user, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
         (status = 422, description = "No callee, myself as callee, an unacceptable subject or device, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<NewCall>) -> ApiResult<Response> {
@@ -124,9 +121,6 @@ pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<
     security(("basic" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "My calls", body = Vec<restphone_api::call::Call>),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn list(State(state): State<AppState>, user: User) -> ApiResult<axum::Json<Vec<restphone_api::call::Call>>> {
@@ -148,11 +142,8 @@ pub async fn list(State(state): State<AppState>, user: User) -> ApiResult<axum::
             (restphone_api::call::Call = "application/json"),
             (String = "text/event-stream"),
         )),
-        (status = 401, response = doc::Unauthorized),
         (status = 403, description = "I am not a participant of this call", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The call does not exist, or ended too long ago", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn get(State(state): State<AppState>, user: User, Path(call_id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
@@ -182,9 +173,6 @@ pub async fn get(State(state): State<AppState>, user: User, Path(call_id): Path<
         (status = 404, description = "The call does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The call does not allow this now (ended, left, or still ringing for the callee)", body = doc::Problem, content_type = "application/problem+json"),
         (status = 422, description = "An unacceptable device or session, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn take(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Take>) -> ApiResult<axum::Json<Created>> {
@@ -215,9 +203,6 @@ pub async fn take(State(state): State<AppState>, user: User, Path(call_id): Path
         (status = 404, description = "The call does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The call does not allow this event now", body = doc::Problem, content_type = "application/problem+json"),
         (status = 422, description = "An unacceptable device, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn report(
@@ -264,9 +249,6 @@ async fn tap(state: &AppState, user: &User, call_id: &str, target: &str, kind: C
         (status = 404, description = "The call does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The call is not live, or is already on that device", body = doc::Problem, content_type = "application/problem+json"),
         (status = 422, description = "An unacceptable device, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn push(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Target>) -> ApiResult<StatusCode> {
@@ -292,9 +274,6 @@ pub async fn push(State(state): State<AppState>, user: User, Path(call_id): Path
         (status = 404, description = "The call does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
         (status = 409, description = "I am not the callee, or the call no longer rings", body = doc::Problem, content_type = "application/problem+json"),
         (status = 422, description = "An unacceptable device, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn answer_on(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Target>) -> ApiResult<StatusCode> {
@@ -327,9 +306,6 @@ pub struct FromDevice {
         (status = 404, description = "The call or participant does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The call has ended, or I already left", body = doc::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The device is named by something that is neither an id nor a `/login/...` URL", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn leave(
@@ -368,9 +344,6 @@ pub async fn leave(
         (status = 404, description = "The call does not exist, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The call has already ended, or I left it", body = doc::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The device is named by something that is neither an id nor a `/login/...` URL", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn end(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Query(from): Query<FromDevice>) -> ApiResult<StatusCode> {

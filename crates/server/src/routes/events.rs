@@ -31,12 +31,9 @@ pub struct WhichDevice {
     responses(
         (status = 200, description = "The event stream", body = String, content_type = "text/event-stream"),
         (status = 400, description = "No device named, a malformed query string, or a `Last-Event-ID` this server did not send", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
         (status = 403, description = "The device is not mine", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The device is not registered, or its registration lapsed", body = doc::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The device is named by something that is neither an id nor a `/login/...` URL", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn push_channel(

@@ -25,13 +25,10 @@ use crate::store::NewEvent;
     responses(
         (status = 202, description = "The invitation was passed on"),
         (status = 400, response = doc::BadRequest),
-        (status = 401, response = doc::Unauthorized),
         (status = 404, description = "There is no such user", body = doc::Problem, content_type = "application/problem+json"),
         (status = 413, response = doc::PayloadTooLarge),
         (status = 415, response = doc::UnsupportedMediaType),
         (status = 422, description = "The body is not an object, or lacks a known `command` or a string `url`", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn invite(State(state): State<AppState>, user: User, Path(email): Path<String>, Json(body): Json<serde_json::Value>) -> ApiResult<StatusCode> {

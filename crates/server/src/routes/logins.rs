@@ -40,13 +40,10 @@ pub async fn announce_presence(state: &Shared, user_id: i64, email: &str) -> Api
     responses(
         (status = 201, description = "The device is registered", body = Registered, headers(("Location" = String, description = "The registration: `/login/{email}/{id}`"))),
         (status = 400, response = doc::BadRequest),
-        (status = 401, response = doc::Unauthorized),
         (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
         (status = 413, response = doc::PayloadTooLarge),
         (status = 415, response = doc::UnsupportedMediaType),
         (status = 422, description = "The device name or contact is not acceptable, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn register(State(state): State<AppState>, user: User, Path(email): Path<String>, Json(body): Json<Register>) -> ApiResult<Response> {
@@ -77,13 +74,10 @@ pub async fn register(State(state): State<AppState>, user: User, Path(email): Pa
     responses(
         (status = 200, description = "The refreshed registration", body = Registered),
         (status = 400, response = doc::BadRequest),
-        (status = 401, response = doc::Unauthorized),
         (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The registration does not exist or has lapsed: register again", body = doc::Problem, content_type = "application/problem+json"),
         (status = 413, response = doc::PayloadTooLarge),
         (status = 422, description = "The device name is not acceptable, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn refresh(
@@ -121,11 +115,8 @@ pub async fn refresh(
     security(("basic" = []), ("bearer" = [])),
     responses(
         (status = 204, description = "The registration is gone"),
-        (status = 401, response = doc::Unauthorized),
         (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The registration does not exist", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn unregister(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
@@ -152,10 +143,7 @@ pub async fn unregister(State(state): State<AppState>, user: User, Path((email, 
             (restphone_api::login::Presence = "application/json"),
             (String = "text/event-stream"),
         )),
-        (status = 401, response = doc::Unauthorized),
         (status = 404, description = "There is no such user", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn list(State(state): State<AppState>, user: User, Path(email): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
@@ -180,9 +168,6 @@ pub async fn list(State(state): State<AppState>, user: User, Path(email): Path<S
     security(("basic" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The users online", body = Vec<OnlineUser>),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn online(State(state): State<AppState>, _user: User) -> ApiResult<axum::Json<Vec<OnlineUser>>> {

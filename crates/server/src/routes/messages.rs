@@ -57,9 +57,6 @@ fn notice(owner_email: &str, record: &MessageRecord, deleted: bool) -> MessageNo
         (status = 413, description = "The message is larger than this server accepts", body = doc::Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is neither `audio/ogg` nor `application/json`", body = doc::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a usable Ogg Opus file, or an empty, too long or malformed text", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<String>, headers: HeaderMap, Body(body): Body) -> ApiResult<Response> {
@@ -125,9 +122,6 @@ pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<
     responses(
         (status = 200, description = "My messages", body = Vec<Message>),
         (status = 403, description = "This is not my mailbox", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn list(State(state): State<AppState>, user: User, Path(email): Path<String>) -> ApiResult<axum::Json<Vec<Message>>> {
@@ -153,9 +147,6 @@ async fn owned(state: &AppState, user: &User, email: &str, id: &str) -> ApiResul
         (status = 200, description = "The message", body = Message),
         (status = 403, description = "This is not my mailbox", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such message", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn get(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>) -> ApiResult<axum::Json<Message>> {
@@ -181,9 +172,6 @@ pub async fn get(State(state): State<AppState>, user: User, Path((email, id)): P
         (status = 413, response = doc::PayloadTooLarge),
         (status = 415, response = doc::UnsupportedMediaType),
         (status = 422, description = "The body does not fit", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn change(
@@ -214,9 +202,6 @@ pub async fn change(
         (status = 204, description = "The message is gone"),
         (status = 403, description = "This is not my mailbox", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such message", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn delete(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
@@ -249,9 +234,6 @@ pub async fn delete(State(state): State<AppState>, user: User, Path((email, id))
         (status = 403, description = "This is not my mailbox", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such message, or it is a text message", body = doc::Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range lies outside the file", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 401, response = doc::Unauthorized),
-        (status = 429, response = doc::TooManyRequests),
-        (status = 500, response = doc::Internal),
     ),
 )]
 pub async fn audio(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>, request: Request) -> ApiResult<Response> {

@@ -102,7 +102,7 @@ also answer `Accept: text/event-stream` as active resources: their state now, th
         ),
         responses(BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Internal),
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &CommonResponses),
     tags(
         (name = "server", description = "Health and this document"),
         (name = "accounts", description = "`/user` and `/session`: accounts and bearer tokens"),
@@ -125,6 +125,31 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme("basic", SecurityScheme::Http(basic.build()));
         let bearer = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("A token from `POST /session`"));
         components.add_security_scheme("bearer", SecurityScheme::Http(bearer.build()));
+    }
+}
+
+/// The responses every operation can give, added here rather than repeated on each
+/// handler: 500 everywhere; 401 and 429 wherever credentials are asked for.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Ref, RefOr};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                let signed_in = operation.security.as_ref().is_some_and(|security| !security.is_empty());
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, name: &str| {
+                    responses.entry(status.to_owned()).or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                };
+                add("500", "Internal");
+                if signed_in {
+                    add("401", "Unauthorized");
+                    add("429", "TooManyRequests");
+                }
+            }
+        }
     }
 }
 
@@ -273,6 +298,9 @@ mod tests {
             assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
             assert!(operation["summary"].as_str().is_some_and(|s| !s.is_empty()), "{method} {path} has no summary");
             let responses = operation["responses"].as_object().expect("responses");
+            assert!(responses.contains_key("500"), "{method} {path} lacks 500");
+            let signed_in = operation["security"].as_array().is_some_and(|security| !security.is_empty());
+            assert_eq!(responses.contains_key("401") && responses.contains_key("429"), signed_in, "{method} {path}: 401 and 429 go with credentials");
             for (status, response) in responses {
                 let response = match response["$ref"].as_str() {
                     Some(name) => &doc["components"]["responses"][name.trim_start_matches("#/components/responses/")],
