@@ -14,4 +14,10 @@ pub enum MediaError {
         /// Samples actually given.
         actual: usize,
     },
+    /// Reading or writing a WAV file failed: I/O, or a corrupt, truncated or non-WAV file.
+    #[error("wav: {0}")]
+    Wav(#[from] hound::Error),
+    /// A well-formed WAV file in a format the virtual devices do not handle; names what was found and what is needed.
+    #[error("unsupported wav: {0}")]
+    UnsupportedWav(String),
 }
