@@ -20,4 +20,7 @@ pub enum MediaError {
     /// A well-formed WAV file in a format the virtual devices do not handle; names what was found and what is needed.
     #[error("unsupported wav: {0}")]
     UnsupportedWav(String),
+    /// An Ogg Opus file is malformed, or could not be built.
+    #[error("ogg opus: {0}")]
+    Ogg(#[from] oggopus::OggError),
 }

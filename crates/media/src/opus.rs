@@ -62,6 +62,12 @@ impl Encoder {
         packet.truncate(len);
         Ok(packet)
     }
+
+    /// Samples at 48 kHz by which the decoded audio lags the input: the
+    /// pre-skip an Ogg Opus file of this encoder's packets needs.
+    pub fn lookahead(&self) -> Result<u32, MediaError> {
+        Ok(self.inner.lookahead()?)
+    }
 }
 
 /// Opus decoder; FEC and concealment produce exactly one frame.

@@ -27,11 +27,22 @@ pub struct OpusInfo {
 /// Validates a complete Ogg Opus file holding a single Opus stream and
 /// describes it. Never panics, whatever the input.
 pub fn inspect(bytes: &[u8]) -> Result<OpusInfo, OggError> {
+    read(bytes, Stream::default()).map(|(info, _)| info)
+}
+
+/// Validates a complete Ogg Opus file as [`inspect`] does and returns its
+/// audio packets in order (the two header packets left out), for decoding.
+pub fn audio_packets(bytes: &[u8]) -> Result<Vec<Vec<u8>>, OggError> {
+    read(bytes, Stream { kept: Some(Vec::new()), ..Stream::default() }).map(|(_, packets)| packets)
+}
+
+/// Walks the pages of `bytes` through `stream`, returning what it found and
+/// the audio packets it kept (none unless `stream.kept` is set).
+fn read(bytes: &[u8], mut stream: Stream) -> Result<(OpusInfo, Vec<Vec<u8>>), OggError> {
     if bytes.is_empty() {
         return Err(OggError::Empty);
     }
     let mut pages = Pages { bytes, index: 0, last: None, ended: false };
-    let mut stream = Stream::default();
     // The packet being reassembled, and whether it goes on past this page.
     let mut packet = Vec::new();
     let mut open = false;
@@ -71,7 +82,8 @@ pub fn inspect(bytes: &[u8]) -> Result<OpusInfo, OggError> {
     if open {
         return Err(OggError::BadPage { page: last_page, reason: "the last page ends in the middle of a packet" });
     }
-    stream.finish(last_page)
+    let kept = stream.kept.take().unwrap_or_default();
+    Ok((stream.finish(last_page)?, kept))
 }
 
 /// Reads pages one after another and checks how each follows the previous
@@ -136,6 +148,8 @@ struct Stream {
     start: Option<u64>,
     /// Granule position of the last page on which an audio packet completed.
     granule: Option<u64>,
+    /// The audio packets, when the caller wants them.
+    kept: Option<Vec<Vec<u8>>>,
 }
 
 impl Stream {
@@ -160,6 +174,9 @@ impl Stream {
         let samples = opus::samples(packet, head.streams == 1).map_err(|reason| OggError::BadPacket { index, reason })?;
         self.audio_packets += 1;
         self.samples += u64::from(samples);
+        if let Some(kept) = &mut self.kept {
+            kept.push(packet.to_vec());
+        }
         Ok(())
     }
 

@@ -6,6 +6,8 @@
 //!   Opus mapping per RFC 7845, each packet's TOC per RFC 6716) and returns
 //!   an [`OpusInfo`], or an [`OggError`] whose message can be shown to the
 //!   person who uploaded the file. It never panics, whatever the bytes.
+//! - [`audio_packets`] validates a file the same way and returns its audio
+//!   packets, for decoding.
 //! - [`OggOpusWriter`] builds a file from Opus packets.
 //! - [`packet_samples_48k`] gives the duration of one Opus packet.
 //!
@@ -38,6 +40,6 @@ mod test_util;
 mod writer;
 
 pub use error::OggError;
-pub use inspect::{OpusInfo, inspect};
+pub use inspect::{OpusInfo, audio_packets, inspect};
 pub use opus::packet_samples_48k;
 pub use writer::OggOpusWriter;

@@ -6,7 +6,7 @@ use restphone_api::Created;
 use restphone_api::account::{Credentials, Session, SignUp};
 use restphone_api::call::{Call, CallEvent, NewCall, Report, Take, Target};
 use restphone_api::login::{DeviceInfo, OnlineUser, Presence, Refresh, Register, Registered};
-use restphone_api::message::{Message, TextMessage};
+use restphone_api::message::{Message, MessageChange, TextMessage};
 use restphone_api::path;
 use restphone_api::problem::Problem;
 use serde::de::DeserializeOwned;
@@ -172,5 +172,30 @@ impl ServerClient {
             Err(PhoneError::Refused { status: 404, .. }) => Err(PhoneError::UserUnknown(to.to_owned())),
             other => other,
         }
+    }
+
+    /// Leaves `ogg`, an Ogg Opus file, as a voice message for `to`.
+    pub async fn leave_voice_message(&self, to: &str, ogg: Vec<u8>) -> Result<Created, PhoneError> {
+        let request = self.request(Method::POST, &path::messages(to)).header(reqwest::header::CONTENT_TYPE, "audio/ogg").body(ogg);
+        match self.json(request).await {
+            Err(PhoneError::Refused { status: 404, .. }) => Err(PhoneError::UserUnknown(to.to_owned())),
+            other => other,
+        }
+    }
+
+    /// The Ogg Opus file of voice message `id` in my mailbox, as stored.
+    pub async fn message_audio(&self, id: &str) -> Result<Vec<u8>, PhoneError> {
+        let response = self.send(self.request(Method::GET, &path::message_audio(&self.email, id))).await?;
+        let bytes = response.bytes().await.map_err(|e| PhoneError::Protocol(e.to_string()))?;
+        Ok(bytes.to_vec())
+    }
+
+    /// Marks message `id` in my mailbox heard or unheard.
+    pub async fn mark_heard(&self, id: &str, heard: bool) -> Result<(), PhoneError> {
+        self.send(self.request(Method::PATCH, &path::message(&self.email, id)).json(&MessageChange { heard })).await.map(drop)
+    }
+
+    pub async fn delete_message(&self, id: &str) -> Result<(), PhoneError> {
+        self.send(self.request(Method::DELETE, &path::message(&self.email, id))).await.map(drop)
     }
 }

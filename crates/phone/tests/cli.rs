@@ -136,3 +136,87 @@ async fn a_wrong_password_or_an_absent_server_is_a_readable_error() {
     assert!(!ok);
     assert!(reply["error"]["message"].as_str().unwrap().contains("cannot be reached"), "{reply}");
 }
+
+/// Writes `seconds` of a 440 Hz tone as a 48 kHz mono WAV file at `path`.
+fn write_tone_wav(path: &std::path::Path, seconds: f64) {
+    use restphone_media::device::{AudioSink, WavSink};
+    let mut sink = WavSink::create(path).unwrap();
+    sink.write(&restphone_media::tone::Tone::new(440.0, 8_000).next_frame((seconds * 48_000.0) as usize)).unwrap();
+    sink.finish().unwrap();
+}
+
+#[tokio::test]
+async fn a_voice_message_is_left_listed_saved_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start_server(&dir.path().join("server")).await;
+    let (alice, bob) = ("alice@example.com", "bob@example.com");
+    assert!(one_shot(&base, alice, &["signup"]).await.0);
+    assert!(one_shot(&base, bob, &["signup"]).await.0);
+    let wav = dir.path().join("tone.wav");
+    write_tone_wav(&wav, 1.5);
+    let wav = wav.to_str().unwrap();
+
+    let (ok, left) = one_shot(&base, bob, &["leave", alice, "--play", wav]).await;
+    assert!(ok, "{left}");
+    assert!(left["message"].as_str().unwrap().contains("/message/"), "{left}");
+    assert!(left["duration_ms"].as_u64().unwrap().abs_diff(1500) <= 100, "{left}");
+
+    let (ok, list) = one_shot(&base, alice, &["voicemail", "list"]).await;
+    assert!(ok, "{list}");
+    let [message] = list.as_array().unwrap().as_slice() else { panic!("one message: {list}") };
+    assert_eq!((&message["from"], &message["heard"]), (&Value::from(bob), &Value::from(false)));
+    assert!(message["duration_ms"].as_u64().unwrap().abs_diff(1500) <= 100, "{message}");
+    let id = message["id"].as_str().unwrap();
+
+    let saved = dir.path().join("out.ogg");
+    let (ok, reply) = one_shot(&base, alice, &["voicemail", "save", id, saved.to_str().unwrap()]).await;
+    assert!(ok, "{reply}");
+    let ogg = std::fs::read(&saved).unwrap();
+    assert!(oggopus::inspect(&ogg).unwrap().duration_ms.abs_diff(1500) <= 100);
+    let pcm = restphone_media::voicemail::decode_ogg_opus(&ogg).unwrap();
+    assert!(restphone_media::analysis::dominant_tone_ratio(&pcm, 440.0) > 100.0);
+
+    let (ok, reply) = one_shot(&base, bob, &["voicemail", "save", id, dir.path().join("theft.ogg").to_str().unwrap()]).await;
+    assert!(!ok, "bob cannot fetch alice's message: {reply}");
+    assert!(!dir.path().join("theft.ogg").exists());
+
+    let client = restphone_phone::client::ServerClient::sign_in(&base, alice, "a long password").await.unwrap();
+    assert_eq!(client.message_audio(id).await.unwrap(), ogg);
+    client.mark_heard(id, true).await.unwrap();
+    assert_eq!(one_shot(&base, alice, &["voicemail", "list"]).await.1[0]["heard"], true);
+
+    let (ok, reply) = one_shot(&base, alice, &["voicemail", "delete", id]).await;
+    assert!(ok, "{reply}");
+    assert_eq!(one_shot(&base, alice, &["voicemail", "list"]).await.1, serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn leave_refuses_unknown_users_and_unusable_wav_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start_server(&dir.path().join("server")).await;
+    assert!(one_shot(&base, "bob@example.com", &["signup"]).await.0);
+    let wav = dir.path().join("x.wav");
+    write_tone_wav(&wav, 0.2);
+    let leave = |file: std::path::PathBuf| {
+        let base = base.clone();
+        async move { one_shot(&base, "bob@example.com", &["leave", "alice@example.com", "--play", file.to_str().unwrap()]).await }
+    };
+    let message = |reply: &Value| reply["error"]["message"].as_str().unwrap().to_owned();
+
+    let (ok, reply) = one_shot(&base, "bob@example.com", &["leave", "nobody@example.com", "--play", wav.to_str().unwrap()]).await;
+    assert!(!ok);
+    assert!(message(&reply).contains("there is no user"), "{reply}");
+
+    let (ok, reply) = leave(dir.path().join("missing.wav")).await;
+    assert!(!ok);
+    assert!(message(&reply).contains("cannot use") && message(&reply).contains("missing.wav"), "{reply}");
+
+    let cd_rate = dir.path().join("cd.wav");
+    let spec = hound::WavSpec { channels: 1, sample_rate: 44_100, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut writer = hound::WavWriter::create(&cd_rate, spec).unwrap();
+    (0..4_410).for_each(|_| writer.write_sample(0i16).unwrap());
+    writer.finalize().unwrap();
+    let (ok, reply) = leave(cd_rate).await;
+    assert!(!ok);
+    assert!(message(&reply).contains("44100 Hz") && message(&reply).contains("48000 Hz"), "{reply}");
+}

@@ -359,3 +359,13 @@ fn messages_are_readable() {
     assert_eq!(err.to_string(), "Ogg page 3 is invalid: there is data after the end-of-stream page");
     assert_eq!(inspect(&minimal()[..30]).expect_err("truncated").to_string(), "the file is truncated: it ends in the middle of an Ogg page");
 }
+
+#[test]
+fn audio_packets_are_returned_whole_and_in_order() {
+    let (small, big) = (celt_packet(1, 10, 1), celt_packet(1, 999, 2));
+    assert_eq!(audio_packets(&crossing()).unwrap(), vec![small.clone(), big, small]);
+    let packets = audio_packets(&writer_file()).unwrap();
+    assert_eq!(packets.len(), 120);
+    assert_eq!(packets[7], celt_packet(2, 12, 7));
+    assert!(matches!(audio_packets(&minimal()[..40]), Err(OggError::Truncated | OggError::MissingEos)));
+}

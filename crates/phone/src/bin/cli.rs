@@ -2,11 +2,18 @@
 //! a scriptable phone. `run` reads commands line by line on standard input and
 //! writes one JSON object per line: the snapshot after every change (it has
 //! `calls`), each command's result (`ok: true`) or error (`ok: false`), and each
-//! invitation or message notice as it arrives (`notice`).
+//! invitation or message notice as it arrives (`notice`). `leave` and
+//! `voicemail` handle voice messages without a call: a WAV file in, Ogg Opus
+//! files out.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use restphone_api::message::MessageKind;
+use restphone_media::device::WavSource;
+use restphone_media::voicemail::record_ogg_opus;
 use restphone_phone::client::ServerClient;
 use restphone_phone::{Command, Phone, PhoneConfig, PhoneError};
 use serde_json::json;
@@ -40,6 +47,17 @@ enum Action {
     Calls,
     /// Send a text message.
     Message { to: String, text: Vec<String> },
+    /// Leave a voice message: FILE (48 kHz 16-bit WAV, at most 5 minutes used) is encoded to Ogg Opus.
+    Leave {
+        to: String,
+        #[arg(long, value_name = "FILE")]
+        play: PathBuf,
+    },
+    /// My voice mailbox.
+    Voicemail {
+        #[command(subcommand)]
+        action: Voicemail,
+    },
     /// Run the phone, reading commands from standard input.
     Run {
         /// Answer every incoming call.
@@ -50,6 +68,19 @@ enum Action {
         expires: u32,
     },
 }
+
+#[derive(Subcommand)]
+enum Voicemail {
+    /// List my voice messages (text messages left out).
+    List,
+    /// Write message ID's Ogg Opus file, as stored, to FILE.
+    Save { id: String, file: PathBuf },
+    /// Delete message ID.
+    Delete { id: String },
+}
+
+/// The longest voice message `leave` records.
+const LEAVE_LIMIT: Duration = Duration::from_secs(5 * 60);
 
 fn print(value: serde_json::Value) {
     println!("{value}");
@@ -73,6 +104,14 @@ async fn main() -> ExitCode {
             let (to, text) = (to.clone(), text.join(" "));
             one_shot(&args, |client| async move { client.send_text(&to, &text).await.map(|m| json!(m)) }).await
         }
+        Action::Leave { ref to, ref play } => match record_wav(play) {
+            Ok(ogg) => {
+                let to = to.clone();
+                one_shot(&args, |client| async move { leave(&client, &to, ogg).await }).await
+            }
+            Err(error) => Err(error),
+        },
+        Action::Voicemail { ref action } => one_shot(&args, |client| async move { voicemail(&client, action).await }).await,
         Action::Run { auto_answer, expires } => {
             let config = PhoneConfig {
                 server: args.server.clone(),
@@ -107,6 +146,39 @@ where
     let result = action(client.clone()).await;
     let _ = client.sign_out().await;
     result
+}
+
+/// Encodes the WAV file at `path` as an Ogg Opus voice message.
+fn record_wav(path: &Path) -> Result<Vec<u8>, PhoneError> {
+    let cannot = |error: restphone_media::MediaError| PhoneError::NotPossible(format!("cannot use {}: {error}", path.display()));
+    let mut source = WavSource::open(path).map_err(cannot)?;
+    record_ogg_opus(&mut source, LEAVE_LIMIT).map_err(cannot)
+}
+
+async fn leave(client: &ServerClient, to: &str, ogg: Vec<u8>) -> Result<serde_json::Value, PhoneError> {
+    let duration_ms = oggopus::inspect(&ogg).map_err(|e| PhoneError::NotPossible(format!("the recording is not valid Ogg Opus: {e}")))?.duration_ms;
+    let created = client.leave_voice_message(to, ogg).await?;
+    Ok(json!({ "ok": true, "message": created.url, "duration_ms": duration_ms }))
+}
+
+async fn voicemail(client: &ServerClient, action: &Voicemail) -> Result<serde_json::Value, PhoneError> {
+    match action {
+        Voicemail::List => {
+            let messages = client.messages().await?;
+            let listed: Vec<_> = messages
+                .iter()
+                .filter(|m| m.kind == MessageKind::Voice)
+                .map(|m| json!({ "id": m.id, "from": m.from, "created_at": m.created_at, "duration_ms": m.duration_ms, "heard": m.heard }))
+                .collect();
+            Ok(json!(listed))
+        }
+        Voicemail::Save { id, file } => {
+            let ogg = client.message_audio(id).await?;
+            std::fs::write(file, &ogg).map_err(|e| PhoneError::NotPossible(format!("cannot write {}: {e}", file.display())))?;
+            Ok(json!({ "ok": true, "saved": file, "bytes": ogg.len() }))
+        }
+        Voicemail::Delete { id } => client.delete_message(id).await.map(|()| json!({ "ok": true, "deleted": id })),
+    }
 }
 
 async fn run(config: PhoneConfig) -> Result<serde_json::Value, PhoneError> {
