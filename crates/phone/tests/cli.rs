@@ -173,6 +173,9 @@ async fn a_voice_message_is_left_listed_saved_and_deleted() {
     assert!(ok, "{reply}");
     let ogg = std::fs::read(&saved).unwrap();
     assert!(oggopus::inspect(&ogg).unwrap().duration_ms.abs_diff(1500) <= 100);
+    // The file as the server stores it opens with a standard tool (opus-tools, installed by scripts/test).
+    let opusinfo = std::process::Command::new("opusinfo").arg(&saved).output().expect("opusinfo is installed");
+    assert!(opusinfo.status.success() && String::from_utf8_lossy(&opusinfo.stdout).contains("Opus stream 1"), "{opusinfo:?}");
     let pcm = restphone_media::voicemail::decode_ogg_opus(&ogg).unwrap();
     assert!(restphone_media::analysis::dominant_tone_ratio(&pcm, 440.0) > 100.0);
 
