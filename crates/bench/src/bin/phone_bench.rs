@@ -12,12 +12,12 @@
 //! target/release/phone-bench [--devices 10] [--calls 100]
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use restphone_bench::BenchResult;
-use restphone_bench::server_process::ServerProcess;
+use restphone_bench::server_process::{self, ServerProcess};
 use restphone_bench::stats::Latency;
 use restphone_phone::client::ServerClient;
 use restphone_phone::{Command, Phone, PhoneConfig, Snapshot};
@@ -68,10 +68,7 @@ fn field(snapshot: &Snapshot, call: &str, name: &str) -> Value {
 #[tokio::main]
 async fn main() -> BenchResult<()> {
     let args = Args::parse();
-    let binary = args.server_bin.clone().unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-        target.join("release/restphone-server")
-    });
+    let binary = args.server_bin.clone().unwrap_or_else(server_process::default_binary);
     let server = ServerProcess::start(&binary).await?;
     let base = server.base_url.clone();
     for email in ["alice@bench.example", "bob@bench.example"] {

@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use restphone_bench::server_process::ServerProcess;
+use restphone_bench::server_process::{self, ServerProcess};
 use restphone_bench::{BenchResult, fanout, limits, registration, streams};
 use serde::Serialize;
 
@@ -80,7 +80,7 @@ enum Section<T> {
 #[tokio::main]
 async fn main() -> BenchResult<()> {
     let args = Args::parse();
-    let server_bin = args.server_bin.clone().unwrap_or_else(default_server_bin);
+    let server_bin = args.server_bin.clone().unwrap_or_else(server_process::default_binary);
     let machine = Machine {
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         open_files_limit: limits::raise_open_files_limit()?,
@@ -122,11 +122,6 @@ async fn on_fresh_server<T>(server_bin: &Path, measure: impl AsyncFnOnce(&Server
             Section::Failed { error: error.to_string() }
         }
     }
-}
-
-fn default_server_bin() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("release/restphone-server")
 }
 
 /// The trimmed output of a git command in this workspace, if git answers.

@@ -138,6 +138,7 @@ pub async fn delete_account(State(state): State<AppState>, user: User, Path(emai
         // A call may end on its own meanwhile; that is as good.
         state.change_call(&call_id, &mut super::calls::decide(|call| if call.ended.is_some() { Ok(false) } else { call.end(&actor, now()) })).await?;
     }
+    // Every registration, lapsed or not: each open stream must close.
     let devices = state.store.live_devices(user.id, i64::MIN).await?;
     let files = state.store.delete_user(user.id).await?;
     state.credentials.forget_user(user.id);
