@@ -7,7 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/restphone/target}"
 
 # Debian packages the build needs; installed only when one is missing.
-BUILD_PACKAGES=(build-essential pkg-config libopus-dev)
+# libasound2-dev: cpal (audio devices).
+BUILD_PACKAGES=(build-essential pkg-config libopus-dev libasound2-dev)
 
 install_missing_packages() {
     local missing=()

@@ -1,9 +1,9 @@
 //! System tests of the phone engine: a real server on loopback and three engines
 //! (Alice's laptop, Alice's desk phone, Bob's phone), as the RIPT cases go.
 
-use restphone_phone::core::appearance::Appearance;
 use restphone_phone::core::calls::{Change, MediaRole};
-use restphone_phone::{Command, Notice, Phone, PhoneConfig, Snapshot};
+use restphone_phone::{Command, Notice, Phone, PhoneConfig};
+use restphone_system_tests::phone::{field, place, state, until};
 use restphone_system_tests::{Client, DEADLINE, Proxy, TestServer};
 use serde_json::Value;
 
@@ -24,6 +24,7 @@ async fn phone(base: &str, user: &Client, device: &str) -> Phone {
         device_name: device.to_owned(),
         expires: 300,
         auto_answer: false,
+        media: None,
     };
     Phone::start(config).await.expect("the phone starts")
 }
@@ -60,32 +61,6 @@ impl Scene {
         self.laptop.execute(Command::Answer { call: None }).await.unwrap();
         until(&self.laptop, "the call is live here", |s| place(s, &call) == "here").await;
         call
-    }
-}
-
-fn appearance<'a>(snapshot: &'a Snapshot, call: &str) -> Option<&'a Appearance> {
-    snapshot.calls.iter().find(|c| c.id == call)
-}
-
-fn field(snapshot: &Snapshot, call: &str, name: &str) -> Value {
-    appearance(snapshot, call).map(|a| serde_json::to_value(a).unwrap()[name].clone()).unwrap_or(Value::Null)
-}
-
-fn state(snapshot: &Snapshot, call: &str) -> Value {
-    field(snapshot, call, "state")
-}
-
-fn place(snapshot: &Snapshot, call: &str) -> Value {
-    field(snapshot, call, "where")
-}
-
-/// Waits until the phone's snapshot satisfies `condition`, or fails after the deadline.
-async fn until(phone: &Phone, what: &str, condition: impl Fn(&Snapshot) -> bool) -> Snapshot {
-    let mut snapshots = phone.snapshots();
-    let reached = tokio::time::timeout(DEADLINE, snapshots.wait_for(|s| condition(s))).await.map(|r| r.map(|s| s.clone()));
-    match reached {
-        Ok(Ok(snapshot)) => snapshot,
-        _ => panic!("{what}: not within {DEADLINE:?}; last snapshot: {}", serde_json::to_string_pretty(&*phone.snapshots().borrow()).unwrap()),
     }
 }
 
@@ -305,6 +280,7 @@ async fn the_phone_refreshes_its_registration_before_it_lapses() {
         device_name: "Laptop".into(),
         expires: 3,
         auto_answer: false,
+        media: None,
     };
     let laptop = Phone::start(config).await.unwrap();
     let device = laptop.snapshots().borrow().device_id.clone();

@@ -5,6 +5,7 @@
 
 mod client;
 mod events;
+pub mod phone;
 mod proxy;
 mod server;
 

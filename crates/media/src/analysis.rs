@@ -32,6 +32,14 @@ pub fn dominant_tone_ratio(samples: &[i16], hz: f64) -> f64 {
     goertzel_power(samples, hz) / noise.max(f64::MIN_POSITIVE)
 }
 
+/// Root mean square of `samples` (0 for an empty slice): how loud, whatever the frequency.
+pub fn rms(samples: &[i16]) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    (samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum::<f64>() / samples.len() as f64).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +57,8 @@ mod tests {
     fn silence_has_no_tone() {
         assert_eq!(goertzel_power(&[], 440.0), 0.0);
         assert_eq!(dominant_tone_ratio(&[0; 960], 440.0), 0.0);
+        assert_eq!(rms(&[]), 0.0);
+        assert_eq!(rms(&[0; 960]), 0.0);
+        assert!((rms(&[3, -3, 3, -3]) - 3.0).abs() < 1e-9);
     }
 }

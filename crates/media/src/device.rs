@@ -4,6 +4,7 @@
 //! All audio here is 48 kHz mono signed 16-bit PCM, moved one frame at a time. Sources:
 //! [`ToneSource`], [`SilenceSource`], [`WavSource`]. Sinks: [`CaptureSink`], [`WavSink`], [`NullSink`].
 //! Nothing here resamples: a WAV file at another rate or sample format is refused.
+//! The computer's own microphones and speakers are in [`crate::system_audio`].
 
 use std::fs::File;
 use std::io::{BufWriter, Read};

@@ -20,6 +20,23 @@ pub enum MediaError {
     /// A well-formed WAV file in a format the virtual devices do not handle; names what was found and what is needed.
     #[error("unsupported wav: {0}")]
     UnsupportedWav(String),
+    /// WebRTC refused a step of a call's media: building the connection, a session
+    /// description, or sending.
+    #[error("webrtc: {0}")]
+    Webrtc(String),
+    /// No audio device of that direction has that name: [`crate::system_audio::list_devices`]
+    /// tells the names there are.
+    #[error("no audio {direction} device named {name:?}")]
+    UnknownDevice {
+        /// Whether an input or an output was asked for.
+        direction: crate::system_audio::Direction,
+        /// The name asked for.
+        name: String,
+    },
+    /// The computer's audio system refused a device: it cannot be opened, cannot run at
+    /// 48 kHz, or its stream failed to start. The message names the device and the reason.
+    #[error("audio device: {0}")]
+    Device(String),
     /// An Ogg Opus file is malformed, or could not be built.
     #[error("ogg opus: {0}")]
     Ogg(#[from] oggopus::OggError),

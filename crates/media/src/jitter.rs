@@ -90,6 +90,8 @@ pub struct JitterStats {
     pub delay: Duration,
     /// Current target delay.
     pub target: Duration,
+    /// RFC 3550 interarrival jitter estimate.
+    pub jitter: Duration,
     /// Packets pushed.
     pub received: u64,
     /// Packets dropped because they arrived behind the playout point.
@@ -231,7 +233,12 @@ impl JitterBuffer {
 
     /// Current counters and delays.
     pub fn stats(&self) -> JitterStats {
-        JitterStats { delay: self.config.frame * u32::try_from(self.level_frames()).unwrap_or(u32::MAX), target: self.target, ..self.stats }
+        JitterStats {
+            delay: self.config.frame * u32::try_from(self.level_frames()).unwrap_or(u32::MAX),
+            target: self.target,
+            jitter: Duration::from_secs_f64(self.jitter),
+            ..self.stats
+        }
     }
 
     fn insert(&mut self, packet: Packet, now: Instant) {

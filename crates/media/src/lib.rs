@@ -1,15 +1,19 @@
-//! restphone's audio. Architecture invariant: everything with a clock takes `now`; nothing here reads the system clock.
-//! The pieces: an Opus codec ([`opus`]), a jitter buffer ([`jitter`]), and a tone source plus
-//! tone detection ([`tone`], [`analysis`]) to test them end to end without a network, and virtual
-//! audio devices ([`device`]) for tests and headless runs; [`voicemail`] turns audio into Ogg Opus
-//! files and back.
+//! restphone's audio. The sans-IO pieces take `now` and never read a clock: an Opus codec
+//! ([`opus`]), a jitter buffer ([`jitter`]), and a tone source plus tone detection ([`tone`],
+//! [`analysis`]) to test them end to end without a network. Virtual audio devices ([`device`])
+//! serve tests and headless runs, [`system_audio`] opens the computer's microphones and
+//! speakers; [`voicemail`] turns audio into Ogg Opus files and back.
+//! [`call`] is where the clocks live: it runs those pieces on tokio timers around a WebRTC
+//! peer connection, one per call leg.
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod call;
 pub mod device;
 pub mod error;
 pub mod jitter;
 pub mod opus;
+pub mod system_audio;
 pub mod tone;
 pub mod voicemail;
 

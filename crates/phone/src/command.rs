@@ -1,9 +1,9 @@
 //! What a user (or a script) can ask the phone to do.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `call` is a server call id; `device` is the name or id of another of my devices.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
     Dial {

@@ -6,6 +6,7 @@ use restphone_api::login::OnlineUser;
 use serde::Serialize;
 
 use crate::core::appearance::Appearance;
+use crate::media::QualityByCall;
 
 /// Everything a UI renders, as it is now.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -23,6 +24,8 @@ pub struct Snapshot {
     pub online: Vec<OnlineUser>,
     /// Messages in my mailbox not marked heard (the message waiting indicator).
     pub unheard_messages: usize,
+    /// Quality of the calls whose audio is here, by call id (measured every few seconds).
+    pub quality: QualityByCall,
 }
 
 /// What arrives for the user besides call state: shown, not kept.

@@ -85,9 +85,14 @@ async fn two_clis_sign_up_and_make_a_call_that_is_auto_answered() {
     assert!(!ok);
     assert!(again["error"]["message"].as_str().unwrap().contains("already has an account"));
 
-    let mut alice = Running::start(&base, "alice@example.com", "Laptop", &["run", "--auto-answer"]);
+    let alice_heard = dir.path().join("alice-heard.wav");
+    let bob_heard = dir.path().join("bob-heard.wav");
+    let audio = |hz: &'static str, record: &std::path::Path| ["--tone", hz, "--record", record.to_str().unwrap(), "--bind", "127.0.0.1:0"].map(str::to_owned);
+    let alice_args = [vec!["run".to_owned(), "--auto-answer".to_owned()], audio("1000", &alice_heard).to_vec()].concat();
+    let mut alice = Running::start(&base, "alice@example.com", "Laptop", &alice_args.iter().map(String::as_str).collect::<Vec<_>>());
     alice.until_snapshot("alice is connected", |v| v["connected"] == true).await;
-    let mut bob = Running::start(&base, "bob@example.com", "Phone", &["run"]);
+    let bob_args = [vec!["run".to_owned()], audio("440", &bob_heard).to_vec()].concat();
+    let mut bob = Running::start(&base, "bob@example.com", "Phone", &bob_args.iter().map(String::as_str).collect::<Vec<_>>());
     bob.until_snapshot("bob is connected", |v| v["connected"] == true).await;
     bob.send("dial alice@example.com").await;
     let result = bob.until("the dial result", |v| v["command"] == "dial alice@example.com").await;
@@ -107,6 +112,14 @@ async fn two_clis_sign_up_and_make_a_call_that_is_auto_answered() {
         })
         .await;
 
+    // Audio flows both ways before the call ends, so both recordings hold the far end's tone.
+    let receiving = |call: &str| {
+        let call = call.to_owned();
+        move |v: &Value| v["quality"][&call]["receiving"] == true
+    };
+    bob.until_snapshot("bob receives audio", receiving(&call)).await;
+    alice.until_snapshot("alice receives audio", receiving(&call)).await;
+
     bob.send("push nothing").await;
     let refused = bob.until("the bad command's error", |v| v["command"] == "push nothing").await;
     assert_eq!(refused["ok"], false);
@@ -118,11 +131,25 @@ async fn two_clis_sign_up_and_make_a_call_that_is_auto_answered() {
             v["calls"].as_array().is_some_and(|calls| calls.iter().any(|c| c["id"] == call.as_str() && c["state"] == "ended"))
         })
         .await;
-    bob.send("quit").await;
-    let status = tokio::time::timeout(DEADLINE, bob.child.wait()).await.unwrap().unwrap();
-    assert!(status.success());
+    for phone in [&mut bob, &mut alice] {
+        phone.send("quit").await;
+        let status = tokio::time::timeout(DEADLINE, phone.child.wait()).await.unwrap().unwrap();
+        assert!(status.success());
+    }
+    assert_recorded_tone(&alice_heard, 440.0, 1000.0);
+    assert_recorded_tone(&bob_heard, 1000.0, 440.0);
     let (_, devices) = one_shot(&base, "bob@example.com", &["devices"]).await;
     assert!(devices.as_array().unwrap().iter().all(|d| d["name"] != "Phone"), "quit unregisters: {devices}");
+}
+
+/// `--record` wrote a complete WAV file in which `hz` stands out and `absent` does not.
+fn assert_recorded_tone(path: &std::path::Path, hz: f64, absent: f64) {
+    use restphone_media::analysis::dominant_tone_ratio;
+    let mut source = restphone_media::device::WavSource::open(path).unwrap();
+    let mut samples = vec![0; source.remaining()];
+    restphone_media::device::AudioSource::read(&mut source, &mut samples).unwrap();
+    let (present, other) = (dominant_tone_ratio(&samples, hz), dominant_tone_ratio(&samples, absent));
+    assert!(present > 100.0 && other < 10.0, "{}: {hz} Hz ratio {present:.1}, {absent} Hz ratio {other:.1}", path.display());
 }
 
 #[tokio::test]

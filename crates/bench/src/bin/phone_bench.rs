@@ -41,8 +41,15 @@ const PASSWORD: &str = "benchmark password";
 const DEADLINE: Duration = Duration::from_secs(10);
 
 async fn phone(base: &str, email: &str, device: String) -> BenchResult<Phone> {
-    let config =
-        PhoneConfig { server: base.to_owned(), email: email.to_owned(), password: PASSWORD.to_owned(), device_name: device, expires: 600, auto_answer: false };
+    let config = PhoneConfig {
+        server: base.to_owned(),
+        email: email.to_owned(),
+        password: PASSWORD.to_owned(),
+        device_name: device,
+        expires: 600,
+        auto_answer: false,
+        media: None,
+    };
     let phone = Phone::start(config).await?;
     settle(&phone, |s| s.connected).await?;
     Ok(phone)

@@ -16,6 +16,7 @@ use crate::command::Command;
 use crate::core::calls::{CallBook, Change};
 use crate::core::identity::{Me, MyDevices};
 use crate::error::PhoneError;
+use crate::media::{MediaAgent, MediaSetup};
 use crate::push;
 use crate::snapshot::{Notice, Snapshot};
 
@@ -28,9 +29,11 @@ pub struct PhoneConfig {
     /// Registration lifetime asked for, in seconds.
     pub expires: u32,
     pub auto_answer: bool,
+    /// Audio for calls; without it calls still connect, silently.
+    pub media: Option<MediaSetup>,
 }
 
-pub(super) type Reply = oneshot::Sender<Result<serde_json::Value, PhoneError>>;
+pub(crate) type Reply = oneshot::Sender<Result<serde_json::Value, PhoneError>>;
 
 pub struct Phone {
     commands: mpsc::Sender<(Command, Reply)>,
@@ -53,6 +56,11 @@ impl Phone {
         let (push_sender, push_inbox) = mpsc::channel(256);
         let (notices, _) = broadcast::channel(64);
         let (media, _) = broadcast::channel(64);
+        let (quality_sender, quality) = watch::channel(Default::default());
+        let media_task = config.media.clone().map(|setup| {
+            let agent = MediaAgent::new(setup, commands.clone(), snapshots.clone(), quality_sender);
+            tokio::spawn(agent.run(media.subscribe()))
+        });
         let push_task = tokio::spawn(push::run(client.clone(), device_id, push_sender));
         let mut owner = Owner {
             client,
@@ -68,6 +76,7 @@ impl Phone {
             unheard_messages: 0,
             notices: notices.clone(),
             media: media.clone(),
+            quality,
             snapshot: snapshot_sender,
             device_id: device_sender,
         };
@@ -77,6 +86,12 @@ impl Phone {
         let task = tokio::spawn(async move {
             owner.run(command_inbox, push_inbox, quit_signal).await;
             push_task.abort();
+            // Without the owner's sender (and the handle's), the media events end and the
+            // agent closes its legs.
+            drop(owner);
+            if let Some(media_task) = media_task {
+                let _ = media_task.await;
+            }
         });
         Ok(Self { commands, snapshots, notices, media, quit, task })
     }
@@ -105,7 +120,9 @@ impl Phone {
 
     /// Unregisters this device and stops.
     pub async fn quit(self) {
-        let _ = self.quit.send(());
-        let _ = self.task.await;
+        let Self { quit, task, media, .. } = self;
+        drop(media);
+        let _ = quit.send(());
+        let _ = task.await;
     }
 }

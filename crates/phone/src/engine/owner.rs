@@ -17,6 +17,7 @@ use crate::core::calls::{CallBook, Change};
 use crate::core::identity::{Me, MyDevices};
 use crate::core::registration::next_refresh_at;
 use crate::error::PhoneError;
+use crate::media::QualityByCall;
 use crate::push::PushInput;
 use crate::snapshot::{DeviceView, Notice, Snapshot};
 
@@ -38,6 +39,8 @@ pub(super) struct Owner {
     pub(super) unheard_messages: usize,
     pub(super) notices: broadcast::Sender<Notice>,
     pub(super) media: broadcast::Sender<Change>,
+    /// Call quality as the media agent last measured it.
+    pub(super) quality: watch::Receiver<QualityByCall>,
     pub(super) snapshot: watch::Sender<Snapshot>,
     pub(super) device_id: watch::Sender<String>,
 }
@@ -56,6 +59,7 @@ impl Owner {
                 Some(input) = push.recv() => self.on_push(input).await,
                 _ = tokio::time::sleep(refresh_in) => self.refresh().await,
                 _ = contacts.tick() => self.reload_contacts().await,
+                Ok(()) = self.quality.changed() => {}
                 _ = &mut quit => break,
             }
             self.publish();
@@ -77,6 +81,7 @@ impl Owner {
             calls: self.book.snapshot(),
             online: self.online.clone(),
             unheard_messages: self.unheard_messages,
+            quality: self.quality.borrow().clone(),
         };
         self.snapshot.send_replace(snapshot);
     }

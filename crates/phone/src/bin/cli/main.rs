@@ -4,7 +4,9 @@
 //! `calls`), each command's result (`ok: true`) or error (`ok: false`), and each
 //! invitation or message notice as it arrives (`notice`). `leave` and
 //! `voicemail` handle voice messages without a call: a WAV file in, Ogg Opus
-//! files out.
+//! files out. `audio-devices` lists the computer's audio devices.
+
+mod audio;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,6 +15,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use restphone_api::message::MessageKind;
 use restphone_media::device::WavSource;
+use restphone_media::system_audio::list_devices;
 use restphone_media::voicemail::record_ogg_opus;
 use restphone_phone::client::ServerClient;
 use restphone_phone::{Command, Phone, PhoneConfig, PhoneError};
@@ -24,9 +27,9 @@ use tokio::io::AsyncBufReadExt;
 struct Args {
     #[arg(long, default_value = "http://127.0.0.1:7080")]
     server: String,
-    #[arg(long)]
+    #[arg(long, default_value = "")]
     user: String,
-    #[arg(long)]
+    #[arg(long, default_value = "")]
     password: String,
     #[arg(long, default_value = "restphone-cli")]
     device: String,
@@ -66,7 +69,11 @@ enum Action {
         /// Registration lifetime to ask for, in seconds.
         #[arg(long, default_value_t = 300)]
         expires: u32,
+        #[command(flatten)]
+        audio: audio::AudioArgs,
     },
+    /// List the computer's audio devices that can be opened (no server needed).
+    AudioDevices,
 }
 
 #[derive(Subcommand)]
@@ -112,17 +119,24 @@ async fn main() -> ExitCode {
             Err(error) => Err(error),
         },
         Action::Voicemail { ref action } => one_shot(&args, |client| async move { voicemail(&client, action).await }).await,
-        Action::Run { auto_answer, expires } => {
-            let config = PhoneConfig {
-                server: args.server.clone(),
-                email: args.user.clone(),
-                password: args.password.clone(),
-                device_name: args.device.clone(),
-                expires,
-                auto_answer,
-            };
-            run(config).await
-        }
+        Action::AudioDevices => list_devices().map(|devices| json!(devices)).map_err(|error| PhoneError::NotPossible(error.to_string())),
+        Action::Run { auto_answer, expires, ref audio } => match audio.open() {
+            Ok(media) => {
+                let config = PhoneConfig {
+                    server: args.server.clone(),
+                    email: args.user.clone(),
+                    password: args.password.clone(),
+                    device_name: args.device.clone(),
+                    expires,
+                    auto_answer,
+                    media: Some(media.clone()),
+                };
+                let result = run(config).await;
+                audio::finish(&media);
+                result
+            }
+            Err(error) => Err(error),
+        },
     };
     match result {
         Ok(value) => {

@@ -1,0 +1,85 @@
+//! The app's life without a window: a recorder stands in for it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use restphone_phone::{Command, Snapshot};
+use tokio::sync::watch;
+
+use super::{App, Paths};
+use crate::error::ErrorCode;
+use crate::status::{Phase, Status};
+use crate::window::Window;
+
+const DEADLINE: Duration = Duration::from_secs(10);
+
+struct Recorder {
+    status: watch::Sender<Option<Status>>,
+    snapshot: watch::Sender<Snapshot>,
+}
+
+impl Window for Recorder {
+    fn status(&self, status: &Status) {
+        self.status.send_replace(Some(status.clone()));
+    }
+
+    fn snapshot(&self, snapshot: &Snapshot) {
+        self.snapshot.send_replace(snapshot.clone());
+    }
+}
+
+/// An app on `dir` (port 0: the embedded server takes a free port) and what its window was told.
+fn app_in(dir: &std::path::Path) -> (Arc<App>, watch::Receiver<Option<Status>>, watch::Receiver<Snapshot>) {
+    let (status, statuses) = watch::channel(None);
+    let (snapshot, snapshots) = watch::channel(Snapshot::default());
+    let paths = Paths { dir: dir.to_owned(), portable: true };
+    (Arc::new(App::new(paths, 0, Arc::new(Recorder { status, snapshot }))), statuses, snapshots)
+}
+
+async fn until<T>(receiver: &mut watch::Receiver<T>, what: &str, check: impl FnMut(&T) -> bool) {
+    tokio::time::timeout(DEADLINE, receiver.wait_for(check)).await.unwrap_or_else(|_| panic!("timed out waiting for {what}")).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_run_hosts_signs_up_and_the_next_start_signs_in_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, mut statuses, mut snapshots) = app_in(dir.path());
+    app.clone().boot().await;
+    assert_eq!(app.status().phase, Phase::ChooseServer);
+
+    let hosted = app.host_here().await.unwrap();
+    assert_eq!((hosted.phase, hosted.hosting), (Phase::Account, true));
+    let server = hosted.server.clone().unwrap();
+    assert!(server.starts_with("http://127.0.0.1:"), "{server}");
+
+    let short = app.sign_up("alice@example.com", "short", "Alice", "Laptop").await.unwrap_err();
+    assert_eq!(short.code, ErrorCode::Invalid, "{short:?}");
+    let ready = app.sign_up("alice@example.com", "long secret", "Alice", "Laptop").await.unwrap();
+    assert_eq!((ready.phase, ready.email.as_deref(), ready.device_name.as_deref()), (Phase::Ready, Some("alice@example.com"), Some("Laptop")));
+    until(&mut snapshots, "alice's first snapshot", |s| s.email == "alice@example.com" && s.connected).await;
+    until(&mut statuses, "the ready status", |s| s.as_ref().is_some_and(|s| s.phase == Phase::Ready)).await;
+    let refused = app.execute(Command::Dial { to: "nobody@example.com".into() }).await.unwrap_err();
+    assert_ne!(refused.code, ErrorCode::NotSignedIn);
+    app.shutdown().await;
+    assert!(!std::fs::read_to_string(dir.path().join("settings.json")).unwrap().contains("long secret"));
+
+    let (again, _, mut snapshots) = app_in(dir.path());
+    again.clone().boot().await;
+    until(&mut snapshots, "the remembered account's snapshot", |s| s.email == "alice@example.com" && s.device_name == "Laptop").await;
+    assert_eq!(again.status().server, Some(server), "the hosted server keeps its address");
+    let out = again.log_out().await.unwrap();
+    assert_eq!((out.phase, out.email), (Phase::Account, None));
+    again.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_address_that_is_no_server_is_refused_before_anything_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _, _) = app_in(dir.path());
+    assert_eq!(app.use_server("example.com").await.unwrap_err().code, ErrorCode::Invalid);
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let unreachable = app.use_server(&format!("http://{closed}")).await.unwrap_err();
+    assert_eq!(unreachable.code, ErrorCode::ServerUnreachable);
+    assert_eq!(app.status().server, None);
+    assert_eq!(app.execute(Command::Answer { call: None }).await.unwrap_err().code, ErrorCode::NotSignedIn);
+}

@@ -1,0 +1,164 @@
+//! End to end through the real desktop app: the `restphone` binary under Xvfb, driven
+//! through WebDriver (tauri-driver and WebKitWebDriver), with phone engines in this
+//! process as the other devices. Each screen passed through is saved as a PNG in
+//! `$RESTPHONE_SCREENSHOTS` (default: `<target dir>/screenshots`), with the app's log.
+//!
+//! Needs the app built (`bash scripts/app.sh` builds the UI, then `restphone`), Xvfb,
+//! WebKitWebDriver and tauri-driver (`scripts/app.sh` installs them).
+
+mod desktop;
+mod webdriver;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use desktop::{Desktop, find_program};
+use futures::FutureExt;
+use restphone_phone::client::ServerClient;
+use restphone_phone::{Command, Phone, PhoneConfig, Snapshot};
+use webdriver::Session;
+
+/// How long the window may take to show something that should appear at once.
+const UI: Duration = Duration::from_secs(15);
+/// How long the app may take to start and show its first screen.
+const LAUNCH: Duration = Duration::from_secs(60);
+const PASSWORD: &str = "correct horse battery";
+
+/// `target/debug/deps/app-HASH` → `target`.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).expect("the test runs from <target>/<profile>/deps").to_owned()
+}
+
+/// The app binary: `$RESTPHONE_APP`, or `restphone` next to this test's profile dir.
+fn app_binary() -> PathBuf {
+    let app =
+        std::env::var_os("RESTPHONE_APP").map(PathBuf::from).unwrap_or_else(|| std::env::current_exe().unwrap().ancestors().nth(2).unwrap().join("restphone"));
+    assert!(app.is_file(), "the app binary {} is missing: build it first with `bash scripts/app.sh`", app.display());
+    app
+}
+
+fn tauri_driver() -> PathBuf {
+    let cargo_bin = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo/bin")).into_iter().collect::<Vec<_>>();
+    find_program("tauri-driver", &cargo_bin).expect("tauri-driver is missing: `cargo install tauri-driver --version '^2' --locked` (bash scripts/app.sh does)")
+}
+
+struct Shots {
+    dir: PathBuf,
+}
+
+impl Shots {
+    async fn take(&self, window: &Session, name: &str) {
+        let path = self.dir.join(format!("{name}.png"));
+        std::fs::write(&path, window.screenshot().await).unwrap();
+        eprintln!("screenshot: {}", path.display());
+    }
+}
+
+async fn phone(server: &str, email: &str, device: &str) -> Phone {
+    let config = PhoneConfig {
+        server: server.to_owned(),
+        email: email.to_owned(),
+        password: PASSWORD.to_owned(),
+        device_name: device.to_owned(),
+        expires: 300,
+        auto_answer: false,
+        media: None,
+    };
+    Phone::start(config).await.unwrap_or_else(|e| panic!("{email} on {device} cannot start: {e}"))
+}
+
+async fn until(phone: &Phone, what: &str, check: impl FnMut(&Snapshot) -> bool) -> Snapshot {
+    let mut snapshots = phone.snapshots();
+    match tokio::time::timeout(UI, snapshots.wait_for(check)).await {
+        Ok(Ok(snapshot)) => snapshot.clone(),
+        _ => panic!("timed out waiting until {what}: {:#?}", phone.snapshots().borrow()),
+    }
+}
+
+fn where_is(snapshot: &Snapshot, call: &str) -> Option<serde_json::Value> {
+    let calls = serde_json::to_value(&snapshot.calls).unwrap();
+    calls.as_array()?.iter().find(|c| c["id"] == call).map(|c| serde_json::json!([c["state"], c["where"]]))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_up_answer_and_pull_a_call_back_in_the_app() {
+    let app = app_binary();
+    let data = tempfile::tempdir().unwrap();
+    let shots = Shots { dir: std::env::var_os("RESTPHONE_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|| target_dir().join("screenshots")) };
+    std::fs::create_dir_all(&shots.dir).unwrap();
+    // Port 0: the embedded server takes a free port, so a server on 7080 is left alone.
+    let env: [(&str, &Path); 2] = [("RESTPHONE_DATA_DIR", data.path()), ("RESTPHONE_PORT", Path::new("0"))];
+    let desktop = Desktop::start(&tauri_driver(), &env, &shots.dir.join("app.log"));
+    let window = Session::start(&desktop.driver_url, app.to_str().unwrap(), LAUNCH).await;
+    let outcome = std::panic::AssertUnwindSafe(scenario(&window, &shots)).catch_unwind().await;
+    if outcome.is_err() {
+        shots.take(&window, "failed").await;
+    }
+    window.close().await;
+    drop(desktop);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn scenario(window: &Session, shots: &Shots) {
+    // First run: host the server on this computer.
+    window.wait_for("[data-testid=choose-host]", LAUNCH).await;
+    shots.take(window, "01-choose-server").await;
+    window.click_on("[data-testid=choose-host]", UI).await;
+
+    // Sign up Alice and name this device.
+    let server = window.wait_for_text("[data-testid=server-address]", UI, |t| t.starts_with("http://127.0.0.1:")).await;
+    window.type_into("[data-testid=email]", "alice@example.com", UI).await;
+    window.type_into("[data-testid=password]", PASSWORD, UI).await;
+    window.type_into("[data-testid=display-name]", "Alice", UI).await;
+    window.type_into("[data-testid=device-name]", "Laptop", UI).await;
+    shots.take(window, "02-sign-up").await;
+    window.click_on("[data-testid=account-submit]", UI).await;
+    window.wait_for_text("[data-testid=me-email]", UI, |t| t == "alice@example.com").await;
+    window.wait_for("[data-testid=no-calls]", UI).await;
+    shots.take(window, "03-main").await;
+
+    // Bob, on the server the app hosts, calls Alice: the app rings.
+    ServerClient::sign_up(&server, "bob@example.com", PASSWORD, "Bob").await.expect("bob signs up on the embedded server");
+    let bob = phone(&server, "bob@example.com", "Phone").await;
+    let dialed = bob.execute(Command::Dial { to: "alice@example.com".into() }).await.expect("bob dials alice");
+    let call = dialed["call"].as_str().expect("a call id").to_owned();
+    window.wait_for_text("[data-testid=incoming-caller]", UI, |t| t == "Bob").await;
+    shots.take(window, "04-incoming").await;
+
+    // Answer in the app: the call is live here, for Bob too.
+    window.click_on("[data-testid=answer]", UI).await;
+    let here = format!("[data-testid=call][data-call-id='{call}'][data-state=active][data-where=here]");
+    window.wait_for(&here, UI).await;
+    window.wait_for_text(&format!("{here} [data-testid=call-peer]"), UI, |t| t == "Bob").await;
+    until(&bob, "the call is active for bob", |s| where_is(s, &call).is_some_and(|w| w[0] == "active")).await;
+    shots.take(window, "05-active-here").await;
+
+    // Alice's desk phone pulls the call: the app shows it there, with "Pull here".
+    let desk = phone(&server, "alice@example.com", "Desk").await;
+    until(&desk, "the desk sees the call on the laptop", |s| where_is(s, &call) == Some(serde_json::json!(["active", "Laptop"]))).await;
+    desk.execute(Command::Pull { call: call.clone() }).await.expect("the desk pulls the call");
+    let on_desk = format!("[data-testid=call][data-call-id='{call}'][data-where=Desk]");
+    window.wait_for_text(&format!("{on_desk} [data-testid=call-where]"), UI, |t| t == "on Desk").await;
+    shots.take(window, "06-on-desk").await;
+
+    // Pull it back from the app.
+    window.click_on(&format!("{on_desk} [data-testid=pull-here]"), UI).await;
+    window.wait_for(&here, UI).await;
+    until(&desk, "the desk sees the call back on the laptop", |s| where_is(s, &call) == Some(serde_json::json!(["active", "Laptop"]))).await;
+    shots.take(window, "07-pulled-back").await;
+
+    // Move it to the desk from the app, then hang up there from the app: the call ends for Bob.
+    window.click_on(&format!("{here} [data-testid=move-to]"), UI).await;
+    shots.take(window, "08-move-to").await;
+    window.click_on(&format!("{here} [data-testid=move-to-device][data-device=Desk]"), UI).await;
+    until(&desk, "the desk has the call", |s| where_is(s, &call) == Some(serde_json::json!(["active", "here"]))).await;
+    window.click_on(&format!("{on_desk} [data-testid=hangup-remote]"), UI).await;
+    until(&bob, "the call ended for bob", |s| where_is(s, &call).is_none_or(|w| w[0] == "ended")).await;
+    window.wait_for(&format!("[data-testid=call][data-call-id='{call}'][data-state=ended]"), UI).await;
+    shots.take(window, "09-ended").await;
+    desk.quit().await;
+    bob.quit().await;
+}

@@ -1,0 +1,135 @@
+//! A small W3C WebDriver client: plain HTTP and JSON over reqwest, a timeout on every
+//! request, and waits that poll until a deadline instead of sleeping.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+/// The key a W3C element reference is stored under.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+const POLL: Duration = Duration::from_millis(100);
+
+pub struct Session {
+    http: reqwest::Client,
+    url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+impl Session {
+    /// Waits until the driver at `base` answers, then starts `application` in a new session.
+    pub async fn start(base: &str, application: &str, deadline: Duration) -> Session {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        let started = Instant::now();
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(started.elapsed() < deadline, "the WebDriver server at {base} did not answer within {deadline:?}");
+            tokio::time::sleep(POLL).await;
+        }
+        let capabilities = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": application } } } });
+        let created =
+            send(http.post(format!("{base}/session")).json(&capabilities)).await.unwrap_or_else(|e| panic!("no WebDriver session for {application}: {e}"));
+        let id = created["sessionId"].as_str().expect("a session id").to_owned();
+        Session { http, url: format!("{base}/session/{id}") }
+    }
+
+    async fn get(&self, path: &str) -> Result<Value, String> {
+        send(self.http.get(format!("{}{path}", self.url))).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Result<Value, String> {
+        send(self.http.post(format!("{}{path}", self.url)).json(&body)).await
+    }
+
+    /// The first element matching the CSS `selector`, if there is one now.
+    pub async fn find(&self, selector: &str) -> Option<Element> {
+        let found = self.post("/element", json!({ "using": "css selector", "value": selector })).await.ok()?;
+        found[ELEMENT].as_str().map(|id| Element(id.to_owned()))
+    }
+
+    /// Waits for an element matching `selector`.
+    pub async fn wait_for(&self, selector: &str, deadline: Duration) -> Element {
+        let started = Instant::now();
+        loop {
+            if let Some(element) = self.find(selector).await {
+                return element;
+            }
+            assert!(started.elapsed() < deadline, "no element matches {selector} after {deadline:?}");
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until the text of an element matching `selector` satisfies `check`; returns it.
+    pub async fn wait_for_text(&self, selector: &str, deadline: Duration, check: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        let mut last = None;
+        loop {
+            if let Some(element) = self.find(selector).await
+                && let Ok(text) = self.text(&element).await
+            {
+                if check(&text) {
+                    return text;
+                }
+                last = Some(text);
+            }
+            assert!(started.elapsed() < deadline, "the text of {selector} is still {last:?} after {deadline:?}");
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    pub async fn text(&self, element: &Element) -> Result<String, String> {
+        let text = self.get(&format!("/element/{}/text", element.0)).await?;
+        Ok(text.as_str().unwrap_or_default().to_owned())
+    }
+
+    pub async fn click(&self, element: &Element) {
+        self.post(&format!("/element/{}/click", element.0), json!({})).await.unwrap_or_else(|e| panic!("cannot click {element:?}: {e}"));
+    }
+
+    /// Waits for `selector`, then clicks it.
+    pub async fn click_on(&self, selector: &str, deadline: Duration) {
+        let element = self.wait_for(selector, deadline).await;
+        self.click(&element).await;
+    }
+
+    /// Replaces the value of the input matching `selector` with `text`.
+    pub async fn type_into(&self, selector: &str, text: &str, deadline: Duration) {
+        let element = self.wait_for(selector, deadline).await;
+        self.post(&format!("/element/{}/clear", element.0), json!({})).await.unwrap_or_else(|e| panic!("cannot clear {selector}: {e}"));
+        self.post(&format!("/element/{}/value", element.0), json!({ "text": text })).await.unwrap_or_else(|e| panic!("cannot type into {selector}: {e}"));
+    }
+
+    /// The window's content as PNG, once what changed last has been painted.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        let painted = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        self.post("/execute/async", json!({ "script": painted, "args": [] })).await.unwrap_or_else(|e| panic!("the window does not paint: {e}"));
+        let encoded = self.get("/screenshot").await.unwrap_or_else(|e| panic!("no screenshot: {e}"));
+        base64::engine::general_purpose::STANDARD.decode(encoded.as_str().expect("base64 text")).expect("a base64 PNG")
+    }
+
+    /// Ends the session, which closes the application.
+    pub async fn close(self) {
+        if let Err(error) = send(self.http.delete(&self.url)).await {
+            eprintln!("closing the WebDriver session failed: {error}");
+        }
+    }
+}
+
+/// Sends a WebDriver request; its `value`, or the WebDriver error as text. A request
+/// that did not get through is sent once more: tauri-driver sometimes drops one when
+/// WebKitWebDriver has closed the connection it meant to reuse.
+async fn send(request: reqwest::RequestBuilder) -> Result<Value, String> {
+    let again = request.try_clone().expect("WebDriver requests have plain bodies");
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(_) => again.send().await.map_err(|e| e.to_string())?,
+    };
+    let status = response.status();
+    let mut body: Value = response.json().await.map_err(|e| e.to_string())?;
+    let value = body["value"].take();
+    match status.is_success() {
+        true => Ok(value),
+        false => Err(format!("{status}: {} ({})", value["error"], value["message"])),
+    }
+}

@@ -1,0 +1,34 @@
+// The only way the window talks to the app: commands out, `status` and `snapshot` events in.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AppError, Command, Snapshot, Status } from "./types";
+
+export function isAppError(value: unknown): value is AppError {
+  return typeof value === "object" && value !== null && "code" in value && "message" in value;
+}
+
+/** Any failure as an `AppError`, including a broken bridge (which has no code of ours). */
+export function asAppError(value: unknown): AppError {
+  return isAppError(value) ? value : { code: "stopped", message: String(value) };
+}
+
+export const backend = {
+  status: () => invoke<Status>("status"),
+  snapshot: () => invoke<Snapshot | null>("snapshot"),
+  hostHere: () => invoke<Status>("host_here"),
+  useServer: (url: string) => invoke<Status>("use_server", { url }),
+  chooseServerAgain: () => invoke<Status>("choose_server_again"),
+  signUp: (email: string, password: string, displayName: string, deviceName: string) =>
+    invoke<Status>("sign_up", { email, password, displayName, deviceName }),
+  logIn: (email: string, password: string, deviceName: string) => invoke<Status>("log_in", { email, password, deviceName }),
+  logOut: () => invoke<Status>("log_out"),
+  execute: (command: Command) => invoke<unknown>("execute", { command }),
+};
+
+export async function follow(onStatus: (status: Status) => void, onSnapshot: (snapshot: Snapshot) => void): Promise<UnlistenFn> {
+  const stops = await Promise.all([
+    listen<Status>("status", (event) => onStatus(event.payload)),
+    listen<Snapshot>("snapshot", (event) => onSnapshot(event.payload)),
+  ]);
+  return () => stops.forEach((stop) => stop());
+}

@@ -1,0 +1,92 @@
+// The shapes the app sends: `Status` (src-tauri/status.rs), the engine's `Snapshot`
+// (crates/phone/src/snapshot.rs) and `AppError` (src-tauri/error.rs). Written by hand
+// for now; keep them in step with the Rust types.
+
+export type Phase = "choose_server" | "account" | "connecting" | "ready";
+
+export interface AppError {
+  code:
+    | "server_unreachable"
+    | "wrong_password"
+    | "user_unknown"
+    | "conflict"
+    | "invalid"
+    | "not_possible"
+    | "no_such_call"
+    | "refused"
+    | "storage"
+    | "not_signed_in"
+    | "stopped";
+  message: string;
+}
+
+export interface Status {
+  phase: Phase;
+  server: string | null;
+  hosting: boolean;
+  email: string | null;
+  device_name: string | null;
+  error: AppError | null;
+}
+
+export type CallState = "ringing" | "dialing" | "alerting" | "active" | "held" | "ended";
+export type Action =
+  | "answer"
+  | "decline"
+  | "hangup"
+  | "hold"
+  | "resume"
+  | "mute"
+  | "unmute"
+  | "pull"
+  | "push"
+  | "answer_on"
+  | "hangup_remote";
+export type EndReason = "hangup" | "cancelled" | "declined" | "noanswer" | "unavailable" | "failed";
+
+export interface Appearance {
+  id: string;
+  subject: string | null;
+  direction: "incoming" | "outgoing";
+  peer: { email: string; display_name: string };
+  state: CallState;
+  /** "here", the name of another of my devices, or null. */
+  where: string | null;
+  started_at: string;
+  answered_at: string | null;
+  ended: { reason: EndReason | null; by_me: boolean; by_peer: boolean; at: string } | null;
+  muted: boolean;
+  actions: Action[];
+}
+
+export interface Device {
+  id: string;
+  name: string;
+  here: boolean;
+}
+
+export interface OnlineUser {
+  email: string;
+  display_name: string;
+  url: string;
+  devices: number;
+}
+
+export interface Snapshot {
+  email: string;
+  device_id: string;
+  device_name: string;
+  connected: boolean;
+  devices: Device[];
+  calls: Appearance[];
+  online: OnlineUser[];
+  unheard_messages: number;
+}
+
+/** What `execute` accepts (crates/phone/src/command.rs). */
+export type Command =
+  | { command: "dial"; to: string }
+  | { command: "answer" | "decline" | "hangup"; call: string | null }
+  | { command: "hold" | "resume" | "mute" | "unmute" | "pull" | "hangup_remote"; call: string }
+  | { command: "push" | "answer_on"; call: string; device: string }
+  | { command: "dial_from"; device: string; to: string };
