@@ -33,6 +33,7 @@ fn sample_time(samples: usize) -> Duration {
 /// so bursts fall at every position within a frame), silence between them.
 #[derive(Clone)]
 pub struct BurstSource {
+    burst: Vec<f64>,
     period_samples: usize,
     read: usize,
     sent_at: Arc<Mutex<Vec<Instant>>>,
@@ -40,7 +41,7 @@ pub struct BurstSource {
 
 impl BurstSource {
     pub fn new(period_samples: usize) -> Self {
-        Self { period_samples, read: 0, sent_at: Arc::default() }
+        Self { burst: burst(), period_samples, read: 0, sent_at: Arc::default() }
     }
 
     /// When each burst so far entered the microphone.
@@ -52,11 +53,10 @@ impl BurstSource {
 impl AudioSource for BurstSource {
     fn read(&mut self, frame: &mut [i16]) -> Result<bool, MediaError> {
         let now = Instant::now();
-        let burst = burst();
         let len = frame.len();
         for (offset, slot) in frame.iter_mut().enumerate() {
             let position = (self.read + offset) % self.period_samples;
-            *slot = burst.get(position).map_or(0, |value| (value * 16_000.0) as i16);
+            *slot = self.burst.get(position).map_or(0, |value| (value * 16_000.0) as i16);
             if position == 0 {
                 let captured = now - sample_time(len - offset);
                 self.sent_at.lock().unwrap_or_else(PoisonError::into_inner).push(captured);
@@ -67,9 +67,12 @@ impl AudioSource for BurstSource {
     }
 }
 
+/// A frame and the moment it started playing.
+type TimedFrame = (Instant, Vec<i16>);
+
 /// Keeps every frame played with the moment it started playing.
 #[derive(Clone, Default)]
-pub struct TimedSink(Arc<Mutex<Vec<(Instant, Vec<i16>)>>>);
+pub struct TimedSink(Arc<Mutex<Vec<TimedFrame>>>);
 
 impl AudioSink for TimedSink {
     fn write(&mut self, frame: &[i16]) -> Result<(), MediaError> {
@@ -79,7 +82,7 @@ impl AudioSink for TimedSink {
 }
 
 impl TimedSink {
-    fn frames(&self) -> Vec<(Instant, Vec<i16>)> {
+    fn frames(&self) -> Vec<TimedFrame> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 

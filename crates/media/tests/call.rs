@@ -116,3 +116,15 @@ async fn a_lossy_link_is_concealed_and_the_tone_comes_through() {
     assert!(quality.concealed_percent > 5.0, "losses should have been concealed: {quality:?}");
     drop(bob);
 }
+
+#[tokio::test]
+async fn a_session_that_is_not_a_usable_description_is_refused_clearly() {
+    let config = loopback(FrameDuration::Ms20, 0);
+    let error = CallMedia::answer(&config, AudioDevices::silent(), "v=0 not json").await.unwrap_err();
+    assert!(error.to_string().contains("the session is not a session description"), "{error}");
+    let rollback = r#"{"type":"rollback","sdp":""}"#;
+    assert!(session_kind(rollback).unwrap_err().to_string().contains("neither an offer nor an answer"));
+    let (bob, _offer) = CallMedia::offer(&config, AudioDevices::silent()).await.unwrap();
+    assert!(bob.accept_answer("{}").await.is_err());
+    assert!(bob.awaits_answer().await, "a refused answer leaves the offer open");
+}

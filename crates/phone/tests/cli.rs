@@ -250,3 +250,23 @@ async fn leave_refuses_unknown_users_and_unusable_wav_files() {
     assert!(!ok);
     assert!(message(&reply).contains("44100 Hz") && message(&reply).contains("48000 Hz"), "{reply}");
 }
+
+#[tokio::test]
+async fn run_refuses_unusable_audio_flags_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.wav");
+    let cases: [(&[&str], &str); 5] = [
+        (&["--tone", "5"], "--tone must be between 20 and 20000 Hz"),
+        (&["--frame-ms", "15"], "--frame-ms must be 10 or 20"),
+        (&["--tone", "440", "--turn-credentials", "no-colon"], "--turn-credentials must be USER:CREDENTIAL"),
+        (&["--play", missing.to_str().unwrap()], "cannot use"),
+        (&["--tone", "440", "--output", "no-such-device"], "no audio output device named \"no-such-device\""),
+    ];
+    for (flags, expected) in cases {
+        // The flags are checked before the server is contacted, so none is needed.
+        let (ok, reply) = one_shot("http://127.0.0.1:9", "alice@example.com", &[&["run"], flags].concat()).await;
+        assert!(!ok, "{flags:?} should be refused: {reply}");
+        let message = reply["error"]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{flags:?}: {message}");
+    }
+}

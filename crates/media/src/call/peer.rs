@@ -72,17 +72,12 @@ impl Peer {
     /// A connection with this phone's one audio track added, not yet negotiated.
     pub(crate) async fn new(config: &MediaConfig) -> Result<Self, MediaError> {
         let mut media = MediaEngine::default();
-        let codec = RTCRtpCodecParameters { rtp_codec: opus(), payload_type: OPUS_PAYLOAD_TYPE, ..Default::default() };
+        let codec = RTCRtpCodecParameters { rtp_codec: opus(), payload_type: OPUS_PAYLOAD_TYPE };
         media.register_codec(codec, RtpCodecKind::Audio).map_err(webrtc_error)?;
         let ice_servers = config
             .ice_servers
             .iter()
-            .map(|server| RTCIceServer {
-                urls: server.urls.clone(),
-                username: server.username.clone(),
-                credential: server.credential.clone(),
-                ..Default::default()
-            })
+            .map(|server| RTCIceServer { urls: server.urls.clone(), username: server.username.clone(), credential: server.credential.clone() })
             .collect();
         let (gathering_sender, gathering) = watch::channel(RTCIceGatheringState::New);
         let (state_sender, state) = watch::channel(RTCPeerConnectionState::New);
@@ -142,10 +137,8 @@ impl Peer {
 
 fn rand_ssrc() -> u32 {
     use std::hash::{BuildHasher, Hasher};
-    // A random 32-bit value without another dependency: std's hasher is randomly keyed.
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(Instant::now().elapsed().as_nanos() as u64);
-    hasher.finish() as u32
+    // A random 32-bit value without another dependency: each RandomState has random keys.
+    std::collections::hash_map::RandomState::new().build_hasher().finish() as u32
 }
 
 pub(crate) fn webrtc_error(error: impl std::fmt::Display) -> MediaError {

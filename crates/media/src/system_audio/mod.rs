@@ -140,13 +140,8 @@ impl SystemInput {
         Ok(Self(DeviceThread::start(Direction::Input, name, Ring::new(INPUT_MAX_BACKLOG, INPUT_MAX_BACKLOG))?))
     }
 
-    /// What happened to the device since the last call, oldest first.
-    pub fn take_events(&mut self) -> Vec<DeviceEvent> {
-        self.0.take_events()
-    }
-
-    /// The device's events as a channel, for an owner that keeps the device only as a
-    /// boxed [`AudioSource`]; [`Self::take_events`] gives nothing after this.
+    /// What happens to the device (lost, replaced by the default), as it happens: taken
+    /// before the device is boxed as an [`AudioSource`]. A second call gets nothing.
     pub fn events_channel(&mut self) -> Receiver<DeviceEvent> {
         self.0.events_channel()
     }
@@ -182,13 +177,8 @@ impl SystemOutput {
         Ok(Self(DeviceThread::start(Direction::Output, name, Ring::new(OUTPUT_MAX_BACKLOG, OUTPUT_START_BACKLOG))?))
     }
 
-    /// What happened to the device since the last call, oldest first.
-    pub fn take_events(&mut self) -> Vec<DeviceEvent> {
-        self.0.take_events()
-    }
-
-    /// The device's events as a channel, for an owner that keeps the device only as a
-    /// boxed [`AudioSink`]; [`Self::take_events`] gives nothing after this.
+    /// What happens to the device (lost, replaced by the default), as it happens: taken
+    /// before the device is boxed as an [`AudioSink`]. A second call gets nothing.
     pub fn events_channel(&mut self) -> Receiver<DeviceEvent> {
         self.0.events_channel()
     }

@@ -61,10 +61,6 @@ impl DeviceThread {
         &self.ring
     }
 
-    pub(super) fn take_events(&self) -> Vec<DeviceEvent> {
-        self.events.try_iter().collect()
-    }
-
     /// Hands the events over, leaving a channel that stays empty.
     pub(super) fn events_channel(&mut self) -> Receiver<DeviceEvent> {
         std::mem::replace(&mut self.events, mpsc::channel().1)
