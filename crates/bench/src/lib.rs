@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod audio_timing;
+pub mod echo;
 pub mod fanout;
 pub mod limits;
 pub mod procfs;

@@ -32,6 +32,37 @@ pub fn dominant_tone_ratio(samples: &[i16], hz: f64) -> f64 {
     goertzel_power(samples, hz) / noise.max(f64::MIN_POSITIVE)
 }
 
+/// The RMS level of the sine at `hz` within `samples`, as [`rms`] would measure the sine
+/// alone: a Hann-windowed bin holds a quarter of the amplitude, the RMS is amplitude / √2.
+pub fn tone_rms(samples: &[i16], hz: f64) -> f64 {
+    (goertzel_power(samples, hz) * 8.0).sqrt()
+}
+
+/// How loud `samples` are besides the sine at `hz`: the RMS of what is left after a notch
+/// about 300 Hz wide at `hz`. A notch, rather than the tone's power taken from the total,
+/// also removes the tone when its level varies (as a suppressor's gain makes it).
+pub fn rms_besides_tone(samples: &[i16], hz: f64) -> f64 {
+    // The notch's poles sit at radius R: the closer to 1, the narrower the notch.
+    const R: f64 = 0.98;
+    let cos = (TAU * hz / f64::from(CLOCK_RATE)).cos();
+    let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+    let notched: Vec<f64> = samples
+        .iter()
+        .map(|&sample| {
+            let x = f64::from(sample);
+            let y = x - 2.0 * cos * x1 + x2 + 2.0 * R * cos * y1 - R * R * y2;
+            (x2, x1, y2, y1) = (x1, x, y1, y);
+            y
+        })
+        .collect();
+    // The notch settles within a few hundred samples: measure after that.
+    let settled = &notched[notched.len().min(500)..];
+    if settled.is_empty() {
+        return 0.0;
+    }
+    (settled.iter().map(|y| y * y).sum::<f64>() / settled.len() as f64).sqrt()
+}
+
 /// Root mean square of `samples` (0 for an empty slice): how loud, whatever the frequency.
 pub fn rms(samples: &[i16]) -> f64 {
     if samples.is_empty() {
@@ -51,6 +82,18 @@ mod tests {
         assert!(dominant_tone_ratio(&samples, 440.0) > 1e6);
         // A pure synthetic tone has no noise floor to compare with, so compare with the tone.
         assert!(goertzel_power(&samples, 1000.0) < 1e-6 * goertzel_power(&samples, 440.0));
+    }
+
+    #[test]
+    fn measures_a_tone_apart_from_the_rest() {
+        let mut samples = Tone::new(1000.0, 8_000).next_frame(48_000);
+        assert!((tone_rms(&samples, 1000.0) - rms(&samples)).abs() < 0.01 * rms(&samples));
+        assert!(rms_besides_tone(&samples, 1000.0) < 0.01 * rms(&samples));
+        for (sample, other) in samples.iter_mut().zip(Tone::new(300.0, 800).next_frame(48_000)) {
+            *sample += other;
+        }
+        let rest = rms_besides_tone(&samples, 1000.0);
+        assert!((rest - 800.0 / 2f64.sqrt()).abs() < 10.0, "{rest}");
     }
 
     #[test]

@@ -23,12 +23,36 @@ pub trait AudioSource: Send {
     /// the frame then holds whatever samples were left followed by silence (zeros), and every
     /// later call yields a frame of silence.
     fn read(&mut self, frame: &mut [i16]) -> Result<bool, MediaError>;
+
+    /// Whether this is a microphone in a room, which hears the speaker and the room's noise:
+    /// only its audio goes through echo cancellation, noise suppression and gain control.
+    /// Virtual sources (a tone, a file) are sent as they are.
+    fn is_microphone(&self) -> bool {
+        false
+    }
+
+    /// Nothing needs the source for now: a device closes its stream (and the system's
+    /// microphone indicator goes off). Reading meanwhile gives silence.
+    fn suspend(&mut self) {}
+
+    /// Something needs the source again: a device reopens its stream.
+    fn resume(&mut self) -> Result<(), MediaError> {
+        Ok(())
+    }
 }
 
 /// Where speaker audio goes.
 pub trait AudioSink: Send {
     /// Consumes one frame of samples.
     fn write(&mut self, frame: &[i16]) -> Result<(), MediaError>;
+
+    /// Nothing needs the sink for now: a device closes its stream.
+    fn suspend(&mut self) {}
+
+    /// Something needs the sink again: a device reopens its stream.
+    fn resume(&mut self) -> Result<(), MediaError> {
+        Ok(())
+    }
 }
 
 /// An endless sine tone.

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use webrtc::peer_connection::{RTCPeerConnectionState, RTCSdpType, RTCSessionDescription};
 
-pub use self::devices::AudioDevices;
+pub use self::devices::{AudioDevices, DevicesInUse};
 pub use self::impairment::Impairment;
 use self::peer::{Peer, webrtc_error};
 use self::pipeline::Controls;
@@ -81,6 +81,8 @@ pub struct CallMedia {
     peer: Peer,
     config: MediaConfig,
     devices: AudioDevices,
+    /// Keeps the microphone and speaker open while the leg lives.
+    in_use: Option<DevicesInUse>,
     controls: Arc<Controls>,
     tasks: Vec<JoinHandle<()>>,
     sending: Mutex<Option<JoinHandle<()>>>,
@@ -122,6 +124,9 @@ impl CallMedia {
 
     async fn start(config: &MediaConfig, devices: AudioDevices) -> Result<Self, MediaError> {
         let mut peer = Peer::new(config).await?;
+        // Opening a device waits for its stream to start: not on the async workers.
+        let opening = devices.clone();
+        let in_use = tokio::task::spawn_blocking(move || opening.use_devices()).await.map_err(|error| MediaError::Device(error.to_string()))?;
         let controls = Arc::new(Controls::default());
         let (packets_sender, packets) = mpsc::unbounded_channel();
         let (_, no_tracks) = mpsc::unbounded_channel();
@@ -131,7 +136,7 @@ impl CallMedia {
             tokio::spawn(pipeline::play(packets, config.frame, devices.clone(), Arc::clone(&controls))),
         ];
         let window = Mutex::new(JitterStats::default());
-        Ok(Self { peer, config: config.clone(), devices, controls, tasks, sending: Mutex::new(None), window })
+        Ok(Self { peer, config: config.clone(), devices, in_use: Some(in_use), controls, tasks, sending: Mutex::new(None), window })
     }
 
     async fn start_sending(&self) -> Result<(), MediaError> {
@@ -169,7 +174,7 @@ impl CallMedia {
     pub async fn quality(&self) -> CallQuality {
         let now = self.controls.receive_state().stats;
         let before = std::mem::replace(&mut *self.window.lock().unwrap_or_else(PoisonError::into_inner), now);
-        CallQuality::between(&before, &now, self.peer.round_trip().await)
+        CallQuality { echo: self.devices.echo_stats(), ..CallQuality::between(&before, &now, self.peer.round_trip().await) }
     }
 
     /// When the first frame that came from the peer was played.
@@ -182,9 +187,13 @@ impl CallMedia {
         self.controls.receive_state().last_played
     }
 
-    /// Stops the audio and closes the connection.
-    pub async fn close(self) {
+    /// Stops the audio, closes the connection and lets the devices go.
+    pub async fn close(mut self) {
         self.stop_tasks();
+        // Closing the last user's devices waits for their streams to stop.
+        if let Some(in_use) = self.in_use.take() {
+            let _ = tokio::task::spawn_blocking(move || drop(in_use)).await;
+        }
         if let Err(error) = self.peer.connection.close().await {
             tracing::debug!(%error, "closing a peer connection");
         }

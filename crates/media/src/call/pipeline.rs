@@ -100,11 +100,13 @@ pub(crate) async fn send(
     let mut failing = false;
     loop {
         ticks.tick().await;
-        pcm.fill(0);
-        if controls.sends_voice()
-            && let Err(error) = devices.read(&mut pcm)
-        {
+        // Read even when muted or held: the echo canceller stays in step with the
+        // speaker, and the device's queue does not go stale.
+        if let Err(error) = devices.read(&mut pcm) {
             tracing::warn!(%error, "the input device failed; sending silence");
+            pcm.fill(0);
+        }
+        if !controls.sends_voice() {
             pcm.fill(0);
         }
         let packet = match encoder.encode(&pcm) {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::jitter::JitterStats;
+use crate::processing::EchoStats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CallQuality {
@@ -20,6 +21,8 @@ pub struct CallQuality {
     /// Share of played frames that were concealed or rebuilt from FEC, over the window.
     pub concealed_percent: f32,
     pub grade: Grade,
+    /// The echo canceller's figures, while it runs on this device's microphone.
+    pub echo: Option<EchoStats>,
 }
 
 /// Good: nobody notices. Fair: audible now and then. Poor: hard to follow.
@@ -42,7 +45,7 @@ impl CallQuality {
         let jitter_ms = after.jitter.as_secs_f32() * 1000.0;
         let round_trip_ms = round_trip.map(|rtt| u32::try_from(rtt.as_millis()).unwrap_or(u32::MAX));
         let grade = grade(loss_percent, jitter_ms, round_trip_ms.unwrap_or(0));
-        Self { receiving: received > 0, round_trip_ms, loss_percent, jitter_ms, concealed_percent, grade }
+        Self { receiving: received > 0, round_trip_ms, loss_percent, jitter_ms, concealed_percent, grade, echo: None }
     }
 }
 

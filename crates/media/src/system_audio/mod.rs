@@ -25,7 +25,7 @@ use crate::device::{AudioSink, AudioSource};
 use crate::jitter::CLOCK_RATE;
 pub use ring::DeviceStats;
 use ring::Ring;
-use stream::DeviceThread;
+use stream::Device;
 
 /// Samples in `ms` milliseconds at 48 kHz.
 const fn samples_in_ms(ms: usize) -> usize {
@@ -131,13 +131,13 @@ fn usable_devices(host: &cpal::Host, direction: Direction) -> Result<Vec<DeviceI
 
 /// A microphone of the computer, 48 kHz mono.
 #[derive(Debug)]
-pub struct SystemInput(DeviceThread);
+pub struct SystemInput(Device);
 
 impl SystemInput {
     /// Opens the input device `name` (a [`DeviceInfo::name`]), or the default input with
     /// `None`, and starts capturing.
     pub fn open(name: Option<&str>) -> Result<Self, MediaError> {
-        Ok(Self(DeviceThread::start(Direction::Input, name, Ring::new(INPUT_MAX_BACKLOG, INPUT_MAX_BACKLOG))?))
+        Ok(Self(Device::open(Direction::Input, name, Ring::new(INPUT_MAX_BACKLOG, INPUT_MAX_BACKLOG))?))
     }
 
     /// What happens to the device (lost, replaced by the default), as it happens: taken
@@ -164,17 +164,29 @@ impl AudioSource for SystemInput {
         }
         Ok(true)
     }
+
+    fn is_microphone(&self) -> bool {
+        true
+    }
+
+    fn suspend(&mut self) {
+        self.0.suspend();
+    }
+
+    fn resume(&mut self) -> Result<(), MediaError> {
+        self.0.resume()
+    }
 }
 
 /// A speaker of the computer, 48 kHz mono (played on every channel of the device).
 #[derive(Debug)]
-pub struct SystemOutput(DeviceThread);
+pub struct SystemOutput(Device);
 
 impl SystemOutput {
     /// Opens the output device `name` (a [`DeviceInfo::name`]), or the default output with
     /// `None`, and starts playing: silence until something is written.
     pub fn open(name: Option<&str>) -> Result<Self, MediaError> {
-        Ok(Self(DeviceThread::start(Direction::Output, name, Ring::new(OUTPUT_MAX_BACKLOG, OUTPUT_START_BACKLOG))?))
+        Ok(Self(Device::open(Direction::Output, name, Ring::new(OUTPUT_MAX_BACKLOG, OUTPUT_START_BACKLOG))?))
     }
 
     /// What happens to the device (lost, replaced by the default), as it happens: taken
@@ -196,5 +208,13 @@ impl AudioSink for SystemOutput {
         ring.stats.frames += 1;
         ring.push(frame.iter().copied());
         Ok(())
+    }
+
+    fn suspend(&mut self) {
+        self.0.suspend();
+    }
+
+    fn resume(&mut self) -> Result<(), MediaError> {
+        self.0.resume()
     }
 }

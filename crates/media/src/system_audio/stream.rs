@@ -1,5 +1,5 @@
-//! One open device: a thread that owns its cpal stream and replaces a lost device by the
-//! default one.
+//! One device: while it runs, a thread that owns its cpal stream and replaces a lost
+//! device by the default one; while nothing needs it, no stream at all.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -26,35 +26,41 @@ enum Control {
     Stop,
 }
 
-/// The handle the owner keeps: dropping it stops the stream and waits for the thread.
+/// A device the owner can close while nothing needs it and open again: its queue and its
+/// event channel outlive the streams.
 #[derive(Debug)]
-pub(super) struct DeviceThread {
+pub(super) struct Device {
+    direction: Direction,
+    name: Option<String>,
     ring: Arc<Mutex<Ring>>,
-    control: Sender<Control>,
+    events_sender: Sender<DeviceEvent>,
     events: Receiver<DeviceEvent>,
-    thread: Option<JoinHandle<()>>,
+    /// `None` while suspended.
+    thread: Option<DeviceThread>,
 }
 
-impl DeviceThread {
-    /// Opens the device on a new thread and returns once it plays, or with why it cannot.
-    pub(super) fn start(direction: Direction, name: Option<&str>, ring: Mutex<Ring>) -> Result<Self, MediaError> {
-        let ring = Arc::new(ring);
-        let (control, control_rx) = mpsc::channel();
-        let (events_tx, events) = mpsc::channel();
-        let (ready_tx, ready) = mpsc::sync_channel(1);
-        let worker = Worker { direction, host: cpal::default_host(), ring: ring.clone(), control: control.clone(), events: events_tx, generation: 0 };
-        let name = name.map(str::to_owned);
-        let thread = thread::Builder::new()
-            .name(format!("restphone-audio-{direction}"))
-            .spawn(move || worker.run(name.as_deref(), &control_rx, ready_tx))
-            .map_err(|error| MediaError::Device(format!("cannot start the audio {direction} thread: {error}")))?;
-        match ready.recv_timeout(OPEN_TIMEOUT) {
-            Ok(Ok(())) => Ok(Self { ring, control, events, thread: Some(thread) }),
-            Ok(Err(error)) => Err(error),
-            // The thread gives up by itself when it sees nobody waits any more.
-            Err(RecvTimeoutError::Timeout) => Err(MediaError::Device(format!("opening the {direction} device took over {OPEN_TIMEOUT:?}"))),
-            Err(RecvTimeoutError::Disconnected) => Err(MediaError::Device(format!("the audio {direction} thread died while opening the device"))),
+impl Device {
+    /// Opens the device `name` (or the default one) and starts it.
+    pub(super) fn open(direction: Direction, name: Option<&str>, ring: Mutex<Ring>) -> Result<Self, MediaError> {
+        let (events_sender, events) = mpsc::channel();
+        let mut device = Self { direction, name: name.map(str::to_owned), ring: Arc::new(ring), events_sender, events, thread: None };
+        device.resume()?;
+        Ok(device)
+    }
+
+    /// Stops the stream and its thread.
+    pub(super) fn suspend(&mut self) {
+        if self.thread.take().is_some() {
+            tracing::info!(direction = %self.direction, "audio device closed: nothing needs it");
         }
+    }
+
+    /// Starts the stream again, if it is not running.
+    pub(super) fn resume(&mut self) -> Result<(), MediaError> {
+        if self.thread.is_none() {
+            self.thread = Some(DeviceThread::start(self.direction, self.name.as_deref(), self.ring.clone(), self.events_sender.clone())?);
+        }
+        Ok(())
     }
 
     pub(super) fn ring(&self) -> &Mutex<Ring> {
@@ -64,6 +70,34 @@ impl DeviceThread {
     /// Hands the events over, leaving a channel that stays empty.
     pub(super) fn events_channel(&mut self) -> Receiver<DeviceEvent> {
         std::mem::replace(&mut self.events, mpsc::channel().1)
+    }
+}
+
+/// The handle of one running stream: dropping it stops the stream and waits for the thread.
+#[derive(Debug)]
+struct DeviceThread {
+    control: Sender<Control>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl DeviceThread {
+    /// Opens the device on a new thread and returns once it plays, or with why it cannot.
+    fn start(direction: Direction, name: Option<&str>, ring: Arc<Mutex<Ring>>, events: Sender<DeviceEvent>) -> Result<Self, MediaError> {
+        let (control, control_rx) = mpsc::channel();
+        let (ready_tx, ready) = mpsc::sync_channel(1);
+        let worker = Worker { direction, host: cpal::default_host(), ring, control: control.clone(), events, generation: 0 };
+        let name = name.map(str::to_owned);
+        let thread = thread::Builder::new()
+            .name(format!("restphone-audio-{direction}"))
+            .spawn(move || worker.run(name.as_deref(), &control_rx, ready_tx))
+            .map_err(|error| MediaError::Device(format!("cannot start the audio {direction} thread: {error}")))?;
+        match ready.recv_timeout(OPEN_TIMEOUT) {
+            Ok(Ok(())) => Ok(Self { control, thread: Some(thread) }),
+            Ok(Err(error)) => Err(error),
+            // The thread gives up by itself when it sees nobody waits any more.
+            Err(RecvTimeoutError::Timeout) => Err(MediaError::Device(format!("opening the {direction} device took over {OPEN_TIMEOUT:?}"))),
+            Err(RecvTimeoutError::Disconnected) => Err(MediaError::Device(format!("the audio {direction} thread died while opening the device"))),
+        }
     }
 }
 

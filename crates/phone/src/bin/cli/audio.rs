@@ -9,6 +9,7 @@ use restphone_media::MediaError;
 use restphone_media::call::{AudioDevices, IceServer, MediaConfig};
 use restphone_media::device::{AudioSink, AudioSource, NullSink, SilenceSource, ToneSource, WavSink, WavSource};
 use restphone_media::opus::FrameDuration;
+use restphone_media::processing::ProcessingConfig;
 use restphone_media::system_audio::{DeviceEvent, SystemInput, SystemOutput};
 use restphone_media::tone::Tone;
 use restphone_phone::{MediaSetup, PhoneError};
@@ -43,6 +44,15 @@ pub struct AudioArgs {
     /// Local address to gather host candidates on (default: every interface).
     #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:0")]
     bind: String,
+    /// Send the microphone without echo cancellation.
+    #[arg(long)]
+    no_echo_cancel: bool,
+    /// Send the microphone without noise suppression.
+    #[arg(long)]
+    no_noise_suppression: bool,
+    /// Send the microphone without automatic gain control.
+    #[arg(long)]
+    no_gain_control: bool,
 }
 
 impl AudioArgs {
@@ -62,7 +72,9 @@ impl AudioArgs {
         let ice_servers =
             self.ice_servers.iter().map(|url| IceServer { urls: vec![url.clone()], username: username.clone(), credential: credential.clone() }).collect();
         let config = MediaConfig { frame, ice_servers, udp_addrs: vec![self.bind.clone()], ..MediaConfig::default() };
-        let devices = AudioDevices::new(self.source()?, self.sink()?);
+        let processing =
+            ProcessingConfig { echo_cancel: !self.no_echo_cancel, noise_suppression: !self.no_noise_suppression, gain_control: !self.no_gain_control };
+        let devices = AudioDevices::new(self.source()?, self.sink()?).with_processing(processing);
         Ok(MediaSetup { config, devices })
     }
 
