@@ -1,14 +1,123 @@
-//! The real device path (PulseAudio's null sink, `bash scripts/audio.sh`): the microphone is
-//! open only while a call needs it.
+//! Echo cancellation on the real device path. Alice's phone uses the computer's default
+//! devices, which on the test machine are PulseAudio's null sink and its monitor
+//! (`bash scripts/audio.sh`): everything her phone plays comes back into her microphone at
+//! gain 1, a perfect acoustic loop. Bob talks (speech-like bursts); Alice's own voice is
+//! a 1000 Hz tone played into the same sink with `paplay`. What Bob hears is analysed.
+//!
+//! The tests share one PulseAudio daemon, so they take turns.
 
+use std::process::Stdio;
 use std::time::Duration;
 
+use restphone_media::analysis::{dominant_tone_ratio, rms, rms_besides_tone, tone_rms};
 use restphone_media::call::{AudioDevices, MediaConfig};
-use restphone_media::device::{NullSink, SilenceSource};
+use restphone_media::device::{AudioSink, CaptureSink, NullSink, SilenceSource, WavSink};
+use restphone_media::processing::ProcessingConfig;
+use restphone_media::speech_like::SpeechLike;
 use restphone_media::system_audio::{SystemInput, SystemOutput};
+use restphone_media::tone::Tone;
 use restphone_phone::{Command, MediaSetup, Phone, PhoneConfig};
 use restphone_system_tests::phone::{state, until};
 use restphone_system_tests::{Client, TestServer};
+use tokio::sync::Mutex;
+
+static PULSE: Mutex<()> = Mutex::const_new(());
+
+const RATE: usize = 48_000;
+const ALICE_HZ: f64 = 1000.0;
+const BOB_SEED: u64 = 5;
+const BOB_LEVEL: i16 = 9_000;
+/// How long the loop may take to come alive: PulseAudio starts callbacks about 2 s late.
+const DEADLINE: Duration = Duration::from_secs(15);
+/// What one figure is taken over.
+const WINDOW: usize = RATE;
+
+fn db(ratio: f64) -> f64 {
+    20.0 * ratio.log10()
+}
+
+/// The level Bob sends, over a long stretch of his talk and pauses.
+fn bob_sends_rms() -> f64 {
+    rms(&SpeechLike::new(BOB_SEED, BOB_LEVEL).next_frame(20 * RATE))
+}
+
+struct Scene {
+    _server: TestServer,
+    alice: Phone,
+    bob: Phone,
+    bob_ear: CaptureSink,
+    call: String,
+}
+
+impl Scene {
+    /// Bob calls Alice, whose phone (on the default devices, processed as `processing`
+    /// says) answers.
+    async fn answered(processing: ProcessingConfig) -> Self {
+        let scene = Self::ringing(processing).await;
+        scene.alice.execute(Command::Answer { call: Some(scene.call.clone()) }).await.unwrap();
+        scene
+    }
+
+    /// Bob calls Alice; her phone rings.
+    async fn ringing(processing: ProcessingConfig) -> Self {
+        let server = TestServer::start().await;
+        let alice_account = Client::sign_up(&server.base, "alice").await;
+        let bob_account = Client::sign_up(&server.base, "bob").await;
+        let alice = start_phone(&server, &alice_account, "Laptop", system_devices().with_processing(processing)).await;
+        let bob_ear = CaptureSink::new();
+        let bob_devices = AudioDevices::new(Box::new(SpeechLike::new(BOB_SEED, BOB_LEVEL)), Box::new(bob_ear.clone()));
+        let bob = start_phone(&server, &bob_account, "Phone", bob_devices).await;
+        let dialed = bob.execute(Command::Dial { to: alice_account.email.clone() }).await.unwrap();
+        let call = dialed["call"].as_str().unwrap().to_owned();
+        until(&alice, "the call rings", |s| state(s, &call) == "ringing").await;
+        Self { _server: server, alice, bob, bob_ear, call }
+    }
+
+    /// The last second Bob heard, once a second more has arrived.
+    async fn next_second(&self) -> Vec<i16> {
+        let start = self.bob_ear.samples().len();
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let samples = self.bob_ear.samples();
+            if samples.len() >= start + WINDOW {
+                return samples[samples.len() - WINDOW..].to_vec();
+            }
+        }
+    }
+
+    /// Waits (within the deadline) for a second of what Bob hears that passes `check`.
+    async fn bob_hears(&self, what: &str, check: impl Fn(&[i16]) -> bool) -> Vec<i16> {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let heard = self.next_second().await;
+            if check(&heard) {
+                return heard;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "Bob never hears {what}: last second at {:.1} dB of what he sends",
+                db(rms(&heard) / bob_sends_rms())
+            );
+        }
+    }
+
+    /// While Alice's voice plays into the room, what Bob hears: a second of it, once her
+    /// tone has come through.
+    async fn double_talk(&self, voice: &tempfile::TempPath) -> Vec<i16> {
+        let mut paplay = tokio::process::Command::new("paplay")
+            .args(["--device=rp_null"])
+            .arg(voice.as_os_str())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("paplay (Debian's pulseaudio-utils) runs");
+        self.bob_hears("Alice's 1000 Hz voice", |heard| dominant_tone_ratio(heard, ALICE_HZ) > 100.0).await;
+        // The second after, well inside her talk, gives the figures.
+        let heard = self.next_second().await;
+        let _ = paplay.kill().await;
+        heard
+    }
+}
 
 fn system_devices() -> AudioDevices {
     let input = SystemInput::open(None).expect("a default input device: run `bash scripts/audio.sh` to start PulseAudio with a null sink");
@@ -29,6 +138,65 @@ async fn start_phone(server: &TestServer, user: &Client, device: &str, devices: 
     let phone = Phone::start(config).await.expect("the phone starts");
     until(&phone, "the push channel is open", |s| s.connected).await;
     phone
+}
+
+/// Alice's voice: 8 s of 1000 Hz, as a WAV file `paplay` can play.
+fn alice_voice() -> tempfile::TempPath {
+    let path = tempfile::Builder::new().suffix(".wav").tempfile().unwrap().into_temp_path();
+    let mut wav = WavSink::create(&path).unwrap();
+    wav.write(&Tone::new(ALICE_HZ, 8_000).next_frame(8 * RATE)).unwrap();
+    wav.finish().unwrap();
+    path
+}
+
+/// The figures of one run, in dB.
+struct Figures {
+    /// What Bob hears while only he talks, against what he sends.
+    echo_alone: f64,
+    /// Alice's tone as Bob hears it (absolute, to compare between runs).
+    alice_tone: f64,
+    /// What Bob hears besides Alice's tone, against it, while both talk.
+    rest_while_both: f64,
+}
+
+impl Figures {
+    /// From what Bob heard while he talked `alone`, and while `both` talked.
+    fn of(alone: &[i16], both: &[i16]) -> Self {
+        let tone = tone_rms(both, ALICE_HZ);
+        Self { echo_alone: db(rms(alone) / bob_sends_rms()), alice_tone: db(tone), rest_while_both: db(rms_besides_tone(both, ALICE_HZ) / tone) }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_s_phone_sends_her_voice_and_not_bob_s_echo() {
+    let _pulse = PULSE.lock().await;
+    let voice = alice_voice();
+    let sends = bob_sends_rms();
+
+    // Processing off: Bob's voice comes straight back to him.
+    let raw = Scene::answered(ProcessingConfig::OFF).await;
+    let echo = raw.bob_hears("his own echo", |heard| rms(heard) > sends / 10f64.powf(10.0 / 20.0)).await;
+    let off = Figures::of(&echo, &raw.double_talk(&voice).await);
+    drop(raw);
+
+    // Processing on: the canceller finds the loop, then Bob hears only Alice.
+    let scene = Scene::answered(ProcessingConfig::default()).await;
+    let converged =
+        until(&scene.alice, "the echo canceller converges", |s| s.quality.get(&scene.call).and_then(|q| q.echo).is_some_and(|echo| echo.converged)).await;
+    let echo_stats = converged.quality[&scene.call].echo.unwrap();
+    let alone = [scene.next_second().await, scene.next_second().await].concat();
+    let on = Figures::of(&alone, &scene.double_talk(&voice).await);
+
+    eprintln!(
+        "off: echo {:.1} dB, Alice {:.1} dB, rest {:.1} dB; on: echo {:.1} dB, Alice {:.1} dB, rest {:.1} dB; canceller {echo_stats:?}",
+        off.echo_alone, off.alice_tone, off.rest_while_both, on.echo_alone, on.alice_tone, on.rest_while_both
+    );
+    assert!(off.echo_alone > -10.0, "without processing Bob should hear his echo: {:.1} dB", off.echo_alone);
+    assert!(off.rest_while_both > -20.0, "without processing Bob should hear his echo under Alice: {:.1} dB", off.rest_while_both);
+    assert!(on.echo_alone <= -30.0, "Bob hears his echo at {:.1} dB of what he sends", on.echo_alone);
+    assert!(on.rest_while_both <= -20.0, "while both talk, Bob hears {:.1} dB besides Alice", on.rest_while_both);
+    assert!((on.alice_tone - off.alice_tone).abs() <= 6.0, "Alice's voice reaches Bob {:.1} dB off its unprocessed level", on.alice_tone - off.alice_tone);
+    scene.bob.execute(Command::Hangup { call: Some(scene.call.clone()) }).await.unwrap();
 }
 
 /// The source outputs PulseAudio lists for this process: its open microphone streams.
@@ -53,6 +221,7 @@ async fn source_outputs_become(expected: usize, within: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_microphone_is_open_only_during_a_call() {
+    let _pulse = PULSE.lock().await;
     let server = TestServer::start().await;
     let alice_account = Client::sign_up(&server.base, "alice").await;
     let bob_account = Client::sign_up(&server.base, "bob").await;

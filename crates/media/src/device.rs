@@ -46,6 +46,13 @@ pub trait AudioSink: Send {
     /// Consumes one frame of samples.
     fn write(&mut self, frame: &[i16]) -> Result<(), MediaError>;
 
+    /// What the device played since the last call, as it played it (silence it had to play
+    /// for want of samples included): the echo canceller's reference. `None` for sinks that
+    /// play what is written the moment it is written, whose reference is the written frame.
+    fn take_played(&mut self) -> Option<Vec<i16>> {
+        None
+    }
+
     /// Nothing needs the sink for now: a device closes its stream.
     fn suspend(&mut self) {}
 

@@ -98,21 +98,34 @@ impl AudioDevices {
         lock(&self.processor).echo_stats()
     }
 
-    /// The next frame from the input; a microphone's is processed.
+    /// The next frame from the input; a microphone's is processed, after the echo
+    /// canceller has been told what the speaker played up to now.
     pub(crate) fn read(&self, frame: &mut [i16]) -> Result<bool, MediaError> {
         let more = lock(&self.input).read(frame)?;
         if self.input_is_microphone.load(Ordering::Relaxed) {
-            lock(&self.processor).capture(frame);
+            let played = lock(&self.output).take_played();
+            let mut processor = lock(&self.processor);
+            if let Some(played) = played {
+                processor.render(&played);
+            }
+            processor.capture(frame);
         }
         Ok(more)
     }
 
-    /// Plays `frame`; when a microphone listens, it is also the echo canceller's reference.
+    /// Plays `frame`. When a microphone listens, the echo canceller's reference is what the
+    /// speaker played (taken where the device plays it), or, for a sink that does not say,
+    /// the frame itself.
     pub(crate) fn write(&self, frame: &[i16]) -> Result<(), MediaError> {
+        let played = {
+            let mut output = lock(&self.output);
+            output.write(frame)?;
+            output.take_played()
+        };
         if self.input_is_microphone.load(Ordering::Relaxed) {
-            lock(&self.processor).render(frame);
+            lock(&self.processor).render(played.as_deref().unwrap_or(frame));
         }
-        lock(&self.output).write(frame)
+        Ok(())
     }
 }
 

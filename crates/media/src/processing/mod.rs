@@ -79,6 +79,8 @@ pub struct AudioProcessor {
     apm: Option<AudioProcessing>,
     /// The output of the chunk being processed (the processor does not work in place).
     scratch: Vec<i16>,
+    /// Played samples short of a whole chunk, waiting for the next ones.
+    render_pending: Vec<i16>,
 }
 
 impl AudioProcessor {
@@ -87,21 +89,25 @@ impl AudioProcessor {
             let stream = StreamConfig::new(CLOCK_RATE, 1);
             AudioProcessing::builder().config(config.to_sonora()).capture_config(stream).render_config(stream).build()
         });
-        Self { config, apm, scratch: vec![0; CHUNK] }
+        Self { config, apm, scratch: vec![0; CHUNK], render_pending: Vec::with_capacity(CHUNK * 4) }
     }
 
     pub fn config(&self) -> ProcessingConfig {
         self.config
     }
 
-    /// Tells the echo canceller what the speaker plays now. A no-op without it.
-    pub fn render(&mut self, frame: &[i16]) {
+    /// Tells the echo canceller what the speaker played, any number of samples at a time.
+    /// A no-op without it.
+    pub fn render(&mut self, played: &[i16]) {
         let Some(apm) = self.apm.as_mut().filter(|_| self.config.echo_cancel) else { return };
-        for chunk in frame.chunks_exact(CHUNK) {
+        self.render_pending.extend_from_slice(played);
+        let whole = self.render_pending.len() / CHUNK * CHUNK;
+        for chunk in self.render_pending[..whole].chunks_exact(CHUNK) {
             if let Err(error) = apm.process_render_i16(chunk, &mut self.scratch) {
                 tracing::debug!(%error, "a render chunk was not analysed");
             }
         }
+        self.render_pending.drain(..whole);
     }
 
     /// Processes what the microphone captured, in place.

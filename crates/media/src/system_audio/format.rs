@@ -93,10 +93,16 @@ pub(super) fn build_output(
         on_error: impl FnMut(cpal::Error) + Send + 'static,
     ) -> Result<cpal::Stream, cpal::Error> {
         let channels = usize::from(config.channels);
+        // Reused by every callback: allocates only when a callback asks for more than before.
+        let mut mono = Vec::new();
         let play = move |data: &mut [T], _: &cpal::OutputCallbackInfo| {
             let frames = data.len() / channels;
             let mut ring = Ring::lock(&ring);
-            for (frame, sample) in data.chunks_exact_mut(channels).zip(ring.take(frames)) {
+            mono.clear();
+            mono.extend(ring.take(frames));
+            ring.keep_played(&mono);
+            drop(ring);
+            for (frame, &sample) in data.chunks_exact_mut(channels).zip(&mono) {
                 frame.fill(sample.to_sample());
             }
         };

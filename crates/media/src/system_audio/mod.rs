@@ -33,7 +33,10 @@ const fn samples_in_ms(ms: usize) -> usize {
 }
 
 /// Most captured audio an input holds for the owner to read.
-const INPUT_MAX_BACKLOG: usize = samples_in_ms(100);
+const INPUT_MAX_BACKLOG: usize = samples_in_ms(200);
+/// Captured audio an input keeps queued against the bursts in which devices deliver it
+/// (through PulseAudio, 25–60 ms at a time): see [`ring::Ring::take_cushioned`].
+const INPUT_CUSHION: usize = samples_in_ms(80);
 /// Most audio an output holds for the device to play.
 const OUTPUT_MAX_BACKLOG: usize = samples_in_ms(200);
 /// Most audio an output holds before its device starts pulling: devices can start late
@@ -159,7 +162,7 @@ impl AudioSource for SystemInput {
         let mut ring = Ring::lock(self.0.ring());
         ring.stats.frames += 1;
         let samples = frame.len();
-        for (slot, sample) in frame.iter_mut().zip(ring.take(samples)) {
+        for (slot, sample) in frame.iter_mut().zip(ring.take_cushioned(samples, INPUT_CUSHION)) {
             *slot = sample;
         }
         Ok(true)
@@ -208,6 +211,10 @@ impl AudioSink for SystemOutput {
         ring.stats.frames += 1;
         ring.push(frame.iter().copied());
         Ok(())
+    }
+
+    fn take_played(&mut self) -> Option<Vec<i16>> {
+        Some(Ring::lock(self.0.ring()).take_played())
     }
 
     fn suspend(&mut self) {

@@ -36,14 +36,32 @@ pub(super) struct Ring {
     starving: bool,
     /// The last push went over the cap.
     overflowing: bool,
+    /// An input ran dry and waits for its cushion ([`Ring::take_cushioned`]).
+    refilling: bool,
+    /// What an output's device took to play (silence it played for want of samples
+    /// included), kept for the echo canceller; the oldest beyond [`PLAYED_CAP`] are dropped.
+    played: VecDeque<i16>,
     pub(super) stats: DeviceStats,
 }
+
+/// Most played audio kept for the echo canceller when nobody takes it: half a second.
+const PLAYED_CAP: usize = 24_000;
 
 impl Ring {
     pub(super) fn new(max_backlog: usize, start_backlog: usize) -> Mutex<Self> {
         let samples = VecDeque::with_capacity(max_backlog);
         let stats = DeviceStats::default();
-        Mutex::new(Self { samples, max_backlog, start_backlog, started: false, starving: true, overflowing: false, stats })
+        Mutex::new(Self {
+            samples,
+            max_backlog,
+            start_backlog,
+            started: false,
+            starving: true,
+            overflowing: false,
+            refilling: true,
+            played: VecDeque::new(),
+            stats,
+        })
     }
 
     /// Locks `ring`; a panic elsewhere while it was held left it consistent (every method
@@ -66,8 +84,26 @@ impl Ring {
 
     /// The oldest `n` samples, followed by silence if fewer are queued.
     pub(super) fn take(&mut self, n: usize) -> impl Iterator<Item = i16> + '_ {
-        self.started = true;
         let available = n.min(self.samples.len());
+        self.take_available(n, available)
+    }
+
+    /// For an input, whose device hands over audio in bursts: the oldest `n` samples, from
+    /// once `cushion` samples are queued. When the queue runs dry, silence until the cushion
+    /// has built up again. A read then never comes up short by a burst's jitter, which would
+    /// slip silence into the captured audio and shift it against what the speaker played,
+    /// undoing the echo canceller's alignment.
+    pub(super) fn take_cushioned(&mut self, n: usize, cushion: usize) -> impl Iterator<Item = i16> + '_ {
+        if self.samples.len() >= cushion {
+            self.refilling = false;
+        }
+        let available = if self.refilling { 0 } else { n.min(self.samples.len()) };
+        self.refilling = available < n;
+        self.take_available(n, available)
+    }
+
+    fn take_available(&mut self, n: usize, available: usize) -> impl Iterator<Item = i16> + '_ {
+        self.started = true;
         let short = available < n;
         if short && !self.starving {
             self.stats.underruns += 1;
@@ -76,10 +112,22 @@ impl Ring {
         self.samples.drain(..available).chain(std::iter::repeat_n(0, n - available))
     }
 
+    /// Notes what an output's device took to play.
+    pub(super) fn keep_played(&mut self, samples: &[i16]) {
+        self.played.extend(samples);
+        let excess = self.played.len().saturating_sub(PLAYED_CAP);
+        self.played.drain(..excess);
+    }
+
+    /// What the device played since the last call.
+    pub(super) fn take_played(&mut self) -> Vec<i16> {
+        self.played.drain(..).collect()
+    }
+
     /// A new stream is starting (after a device change): empty, and back to the start cap.
     pub(super) fn restart(&mut self) {
         self.samples.clear();
-        (self.started, self.starving, self.overflowing) = (false, true, false);
+        (self.started, self.starving, self.overflowing, self.refilling) = (false, true, false, true);
     }
 }
 
@@ -125,5 +173,32 @@ mod tests {
         ring.push([1]);
         ring.push([2, 3, 4, 5]);
         assert_eq!(ring.stats, DeviceStats { frames: 0, underruns: 1, overruns: 2, stream_errors: 0 });
+    }
+
+    #[test]
+    fn an_input_waits_for_its_cushion_after_running_dry() {
+        let ring = Ring::new(10, 10);
+        let mut ring = Ring::lock(&ring);
+        ring.push([1, 2]);
+        assert_eq!(ring.take_cushioned(2, 4).collect::<Vec<_>>(), [0, 0], "not cushioned yet");
+        ring.push([3, 4]);
+        assert_eq!(ring.take_cushioned(2, 4).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(ring.take_cushioned(3, 4).collect::<Vec<_>>(), [3, 4, 0], "ran dry");
+        ring.push([5, 6, 7]);
+        assert_eq!(ring.take_cushioned(2, 4).collect::<Vec<_>>(), [0, 0], "refilling");
+        ring.push([8]);
+        assert_eq!(ring.take_cushioned(2, 4).collect::<Vec<_>>(), [5, 6]);
+    }
+
+    #[test]
+    fn keeps_what_was_played_for_the_canceller() {
+        let ring = Ring::new(4, 4);
+        let mut ring = Ring::lock(&ring);
+        ring.keep_played(&[1, 2]);
+        ring.keep_played(&[3]);
+        assert_eq!(ring.take_played(), [1, 2, 3]);
+        assert_eq!(ring.take_played(), [0; 0]);
+        ring.keep_played(&vec![7; PLAYED_CAP + 10]);
+        assert_eq!(ring.take_played().len(), PLAYED_CAP, "bounded when nobody takes it");
     }
 }
