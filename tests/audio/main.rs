@@ -10,8 +10,8 @@ use restphone_media::device::{CaptureSink, ToneSource};
 use restphone_media::processing::ProcessingConfig;
 use restphone_media::system_audio::{SystemInput, SystemOutput};
 use restphone_media::tone::Tone;
-use restphone_phone::{Command, MediaSetup, Phone, PhoneConfig};
-use restphone_system_tests::phone::{place, state, until};
+use restphone_phone::{Command, Phone};
+use restphone_system_tests::phone::{place, start_audio_phone, state, until};
 use restphone_system_tests::{Client, TestServer};
 
 const BOB_HZ: f64 = 440.0;
@@ -92,19 +92,7 @@ async fn audio_phone(server: &TestServer, user: &Client, device: &str, hz: f64, 
 }
 
 async fn start_phone(server: &TestServer, user: &Client, device: &str, devices: AudioDevices, loss_percent: u8) -> Phone {
-    let config = MediaConfig { udp_addrs: vec!["127.0.0.1:0".to_owned()], impairment: Impairment { loss_percent }, ..MediaConfig::default() };
-    let config = PhoneConfig {
-        server: server.base.clone(),
-        email: user.email.clone(),
-        password: user.password.clone(),
-        device_name: device.to_owned(),
-        expires: 300,
-        auto_answer: false,
-        media: Some(MediaSetup { config, devices }),
-    };
-    let phone = Phone::start(config).await.expect("the phone starts");
-    until(&phone, "the push channel is open", |s| s.connected).await;
-    phone
+    start_audio_phone(server, user, device, MediaConfig { impairment: Impairment { loss_percent }, ..MediaConfig::default() }, devices).await
 }
 
 struct Scene {

@@ -1,10 +1,30 @@
-//! Reading a phone engine's snapshots: waiting for a state, and picking out one call.
+//! Phone engines in tests: starting one with audio, waiting for a state, and picking out
+//! one call of a snapshot.
 
+use restphone_media::call::{AudioDevices, MediaConfig};
 use restphone_phone::core::appearance::Appearance;
-use restphone_phone::{Phone, Snapshot};
+use restphone_phone::{MediaSetup, Phone, PhoneConfig, Snapshot};
 use serde_json::Value;
 
-use crate::DEADLINE;
+use crate::{Client, DEADLINE, TestServer};
+
+/// Starts `user`'s phone called `device` with audio on `devices` (calls over loopback,
+/// `config` for the rest), and waits until its push channel is open.
+pub async fn start_audio_phone(server: &TestServer, user: &Client, device: &str, config: MediaConfig, devices: AudioDevices) -> Phone {
+    let config = MediaConfig { udp_addrs: vec!["127.0.0.1:0".to_owned()], ..config };
+    let config = PhoneConfig {
+        server: server.base.clone(),
+        email: user.email.clone(),
+        password: user.password.clone(),
+        device_name: device.to_owned(),
+        expires: 300,
+        auto_answer: false,
+        media: Some(MediaSetup { config, devices }),
+    };
+    let phone = Phone::start(config).await.expect("the phone starts");
+    until(&phone, "the push channel is open", |s| s.connected).await;
+    phone
+}
 
 pub fn appearance<'a>(snapshot: &'a Snapshot, call: &str) -> Option<&'a Appearance> {
     snapshot.calls.iter().find(|c| c.id == call)

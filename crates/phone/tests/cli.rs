@@ -1,79 +1,10 @@
 //! `restphone-cli` as a script drives it: one-shot commands, and `run` with commands
 //! on standard input and JSON lines on standard output.
 
-use std::process::Stdio;
-use std::time::Duration;
+mod common;
 
+use common::{DEADLINE, Running, one_shot, start_server};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
-
-const DEADLINE: Duration = Duration::from_secs(20);
-
-async fn start_server(dir: &std::path::Path) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = restphone_server::Config::new(listener.local_addr().unwrap(), dir.to_path_buf());
-    tokio::spawn(restphone_server::serve(config, listener, std::future::pending()));
-    base
-}
-
-fn cli(base: &str, user: &str, device: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_restphone-cli"));
-    command.args(["--server", base, "--user", user, "--password", "a long password", "--device", device]).args(args);
-    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).kill_on_drop(true);
-    command
-}
-
-async fn one_shot(base: &str, user: &str, args: &[&str]) -> (bool, Value) {
-    let output = cli(base, user, "cli", args).output().await.unwrap();
-    let line = String::from_utf8(output.stdout).unwrap();
-    (output.status.success(), serde_json::from_str(line.lines().last().unwrap()).unwrap())
-}
-
-struct Running {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-    /// The last snapshot printed: the whole state, so a later wait can start from it.
-    latest_snapshot: Option<Value>,
-}
-
-impl Running {
-    fn start(base: &str, user: &str, device: &str, args: &[&str]) -> Self {
-        let mut child = cli(base, user, device, args).spawn().unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Self { child, lines, latest_snapshot: None }
-    }
-
-    async fn send(&mut self, line: &str) {
-        let stdin = self.child.stdin.as_mut().unwrap();
-        stdin.write_all(format!("{line}\n").as_bytes()).await.unwrap();
-    }
-
-    /// The first output line for which `accept` holds.
-    async fn until(&mut self, what: &str, accept: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + DEADLINE;
-        loop {
-            let line = tokio::time::timeout_at(deadline, self.lines.next_line()).await.unwrap_or_else(|_| panic!("{what}: nothing in time"));
-            let line = line.unwrap().unwrap_or_else(|| panic!("{what}: the CLI ended"));
-            let value: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
-            if value.get("calls").is_some() {
-                self.latest_snapshot = Some(value.clone());
-            }
-            if accept(&value) {
-                return value;
-            }
-        }
-    }
-
-    /// The current snapshot once `accept` holds for it (it may already).
-    async fn until_snapshot(&mut self, what: &str, accept: impl Fn(&Value) -> bool) -> Value {
-        match self.latest_snapshot.clone() {
-            Some(snapshot) if accept(&snapshot) => snapshot,
-            _ => self.until(what, |v| v.get("calls").is_some() && accept(v)).await,
-        }
-    }
-}
 
 #[tokio::test]
 async fn two_clis_sign_up_and_make_a_call_that_is_auto_answered() {
