@@ -9,8 +9,10 @@
 
 mod echo_path;
 pub mod room;
+mod room_devices;
 
 pub use echo_path::EchoPath;
+pub use room_devices::{RoomMicrophone, RoomSpeaker, room_devices};
 use sonora::config::{AdaptiveDigital, EchoCanceller, GainController2, NoiseSuppression};
 use sonora::{AudioProcessing, Config, StreamConfig};
 
