@@ -37,17 +37,11 @@ pub struct BurstSource {
     period_samples: usize,
     read: usize,
     sent_at: Arc<Mutex<Vec<Instant>>>,
-    microphone: bool,
 }
 
 impl BurstSource {
     pub fn new(period_samples: usize) -> Self {
-        Self { burst: burst(), period_samples, read: 0, sent_at: Arc::default(), microphone: false }
-    }
-
-    /// The same source, taken for a microphone: its audio goes through the processing.
-    pub fn as_microphone(self) -> Self {
-        Self { microphone: true, ..self }
+        Self { burst: burst(), period_samples, read: 0, sent_at: Arc::default() }
     }
 
     /// When each burst so far entered the microphone.
@@ -70,10 +64,6 @@ impl AudioSource for BurstSource {
         }
         self.read += len;
         Ok(true)
-    }
-
-    fn is_microphone(&self) -> bool {
-        self.microphone
     }
 }
 

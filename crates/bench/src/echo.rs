@@ -4,8 +4,9 @@
 
 use std::time::Instant;
 
-use restphone_media::processing::ProcessingConfig;
-use restphone_media::processing::room::{Room, WINDOW};
+use restphone_media::processing::room::{Room, WINDOW, samples_in_ms};
+use restphone_media::processing::{AudioProcessor, ProcessingConfig};
+use restphone_media::speech_like::SpeechLike;
 use serde_json::{Value, json};
 
 /// Echo paths measured: delay in ms, gain in dB.
@@ -27,7 +28,36 @@ pub fn figures() -> Value {
             })
         })
         .collect();
-    json!({ "paths": paths, "processing_cpu_percent": processing_cpu_percent(ProcessingConfig::default()), "canceller_only_cpu_percent": processing_cpu_percent(ProcessingConfig { noise_suppression: false, gain_control: false, ..ProcessingConfig::default() }) })
+    let canceller_only = ProcessingConfig { noise_suppression: false, gain_control: false, ..ProcessingConfig::default() };
+    let suppressor_only = ProcessingConfig { echo_cancel: false, gain_control: false, ..ProcessingConfig::default() };
+    json!({
+        "paths": paths,
+        "processing_cpu_percent": processing_cpu_percent(ProcessingConfig::default()),
+        "canceller_only_cpu_percent": processing_cpu_percent(canceller_only),
+        "added_latency_ms": {
+            "all": added_latency_ms(ProcessingConfig::default()),
+            "canceller_only": added_latency_ms(canceller_only),
+            "noise_suppression_only": added_latency_ms(suppressor_only),
+        },
+    })
+}
+
+/// How much later a talker's voice leaves the processor than it entered: the lag at which
+/// input and output correlate best (the speaker silent, so nothing is cancelled).
+fn added_latency_ms(config: ProcessingConfig) -> f64 {
+    let mut processor = AudioProcessor::new(config);
+    let input = SpeechLike::new(5, 8_000).next_frame(samples_in_ms(6_000));
+    let mut output = input.clone();
+    for frame in output.chunks_exact_mut(samples_in_ms(20)) {
+        processor.render(&[0; 960]);
+        processor.capture(frame);
+    }
+    // Past the first second, while the suppressor settles; lags up to 40 ms.
+    let (start, end) = (samples_in_ms(1_000), samples_in_ms(5_000));
+    let lag = (0..samples_in_ms(40))
+        .max_by_key(|&lag| input[start..end].iter().zip(&output[start + lag..]).map(|(&a, &b)| i64::from(a) * i64::from(b)).sum::<i64>())
+        .unwrap_or(0);
+    lag as f64 / samples_in_ms(1) as f64
 }
 
 /// One device's processing (render and capture) of 20 s of a call, as a share of one core:
