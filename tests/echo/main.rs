@@ -20,6 +20,11 @@ use restphone_phone::Phone;
 use restphone_system_tests::phone::start_audio_phone;
 use restphone_system_tests::{Client, TestServer};
 
+/// The tests take turns: they share one PulseAudio daemon, and each runs several phones
+/// whose audio timers, starved of CPU on a 2-core machine, would slip audio against the
+/// echo canceller's reference.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const RATE: usize = 48_000;
 const BOB_SEED: u64 = 5;
 const BOB_LEVEL: i16 = 9_000;

@@ -1,6 +1,5 @@
 //! Alice's phone on the computer's default devices: PulseAudio's null sink and its
 //! monitor. Alice's own voice is a 1000 Hz tone played into the same sink with `paplay`.
-//! The tests share one PulseAudio daemon, so they take turns.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -14,11 +13,8 @@ use restphone_media::tone::Tone;
 use restphone_phone::{Command, Phone};
 use restphone_system_tests::phone::{state, until};
 use restphone_system_tests::{Client, TestServer};
-use tokio::sync::Mutex;
 
-use super::{Ear, RATE, bob_sends_rms, db, start_bob, start_phone};
-
-static PULSE: Mutex<()> = Mutex::const_new(());
+use super::{DEADLINE, Ear, ONE_AT_A_TIME, RATE, bob_sends_rms, db, start_bob, start_phone};
 
 const ALICE_HZ: f64 = 1000.0;
 /// The seconds of Alice's voice the figures may be taken from (her tone plays for 8 s).
@@ -114,7 +110,7 @@ impl Figures {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alice_s_phone_sends_her_voice_and_not_bob_s_echo() {
-    let _pulse = PULSE.lock().await;
+    let _turn = ONE_AT_A_TIME.lock().await;
     let voice = alice_voice();
     let sends = bob_sends_rms();
 
@@ -122,6 +118,10 @@ async fn alice_s_phone_sends_her_voice_and_not_bob_s_echo() {
     let raw = Scene::answered(ProcessingConfig::OFF).await;
     let echo = raw.bob_ear.hears("his own echo", |heard| rms(heard) > sends / 10f64.powf(10.0 / 20.0)).await;
     let off = Figures::of(&echo, &raw.double_talk(&voice, |_| true).await);
+    // Its devices must be closed before the next call: a phone still playing Bob into the
+    // sink would be an echo that the next canceller has no reference for.
+    raw.bob.execute(Command::Hangup { call: Some(raw.call.clone()) }).await.unwrap();
+    source_outputs_become(0, DEADLINE).await;
     drop(raw);
 
     // Processing on: the canceller finds the loop, then Bob hears only Alice.
@@ -143,6 +143,7 @@ async fn alice_s_phone_sends_her_voice_and_not_bob_s_echo() {
     assert!(on.rest_while_both <= -20.0, "while both talk, Bob hears {:.1} dB besides Alice", on.rest_while_both);
     assert!((on.alice_tone - off.alice_tone).abs() <= 6.0, "Alice's voice reaches Bob {:.1} dB off its unprocessed level", on.alice_tone - off.alice_tone);
     scene.bob.execute(Command::Hangup { call: Some(scene.call.clone()) }).await.unwrap();
+    source_outputs_become(0, DEADLINE).await;
 }
 
 /// The source outputs PulseAudio lists for this process: its open microphone streams.
@@ -167,7 +168,7 @@ async fn source_outputs_become(expected: usize, within: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_microphone_is_open_only_during_a_call() {
-    let _pulse = PULSE.lock().await;
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = TestServer::start().await;
     let alice_account = Client::sign_up(&server.base, "alice").await;
     let bob_account = Client::sign_up(&server.base, "bob").await;

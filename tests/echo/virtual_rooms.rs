@@ -14,7 +14,7 @@ use restphone_phone::Command;
 use restphone_system_tests::phone::{place, state, until};
 use restphone_system_tests::{Client, TestServer};
 
-use super::{bob_sends_rms, db, start_bob, start_phone};
+use super::{ONE_AT_A_TIME, bob_sends_rms, db, start_bob, start_phone};
 
 const LAPTOP_HZ: f64 = 700.0;
 const DESK_HZ: f64 = 1300.0;
@@ -53,6 +53,7 @@ fn echo_db(heard: &[i16], hz: f64) -> f64 {
 /// reaches Bob (within 2 s of its audio). Holding and resuming there keeps it gone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_device_that_pulls_a_call_cancels_the_echo_within_2_seconds() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = TestServer::start().await;
     let alice = Client::sign_up(&server.base, "alice").await;
     let bob_account = Client::sign_up(&server.base, "bob").await;

@@ -39,7 +39,9 @@ struct Loopback {
 
 impl Loopback {
     fn open() -> Self {
-        let (output, input) = (SystemOutput::open(None).unwrap(), SystemInput::open(None).unwrap());
+        let (mut output, mut input) = (SystemOutput::open(None).unwrap(), SystemInput::open(None).unwrap());
+        output.resume().unwrap();
+        input.resume().unwrap();
         Self { output, input, tone: Tone::new(440.0, 8_000), captured: Vec::new(), next_tick: Instant::now() }
     }
 

@@ -138,7 +138,8 @@ pub struct SystemInput(Device);
 
 impl SystemInput {
     /// Opens the input device `name` (a [`DeviceInfo::name`]), or the default input with
-    /// `None`, and starts capturing.
+    /// `None`: it is found and checked now, and captures from [`AudioSource::resume`] on
+    /// ([`crate::call::AudioDevices`] resumes it while a call needs it).
     pub fn open(name: Option<&str>) -> Result<Self, MediaError> {
         Ok(Self(Device::open(Direction::Input, name, Ring::new(INPUT_MAX_BACKLOG, INPUT_MAX_BACKLOG))?))
     }
@@ -187,7 +188,8 @@ pub struct SystemOutput(Device);
 
 impl SystemOutput {
     /// Opens the output device `name` (a [`DeviceInfo::name`]), or the default output with
-    /// `None`, and starts playing: silence until something is written.
+    /// `None`: it is found and checked now, and plays from [`AudioSink::resume`] on (silence
+    /// until something is written).
     pub fn open(name: Option<&str>) -> Result<Self, MediaError> {
         Ok(Self(Device::open(Direction::Output, name, Ring::new(OUTPUT_MAX_BACKLOG, OUTPUT_START_BACKLOG))?))
     }

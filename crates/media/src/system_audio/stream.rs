@@ -40,12 +40,14 @@ pub(super) struct Device {
 }
 
 impl Device {
-    /// Opens the device `name` (or the default one) and starts it.
+    /// Finds the device `name` (or the default one) and checks that it can run at 48 kHz,
+    /// without starting a stream: [`Device::resume`] does.
     pub(super) fn open(direction: Direction, name: Option<&str>, ring: Mutex<Ring>) -> Result<Self, MediaError> {
+        let device = find_device(&cpal::default_host(), direction, name)?;
+        let id = device.id().map_err(|error| MediaError::Device(format!("the {direction} device has no id: {error}")))?;
+        config_48k(&device, id.id(), direction)?;
         let (events_sender, events) = mpsc::channel();
-        let mut device = Self { direction, name: name.map(str::to_owned), ring: Arc::new(ring), events_sender, events, thread: None };
-        device.resume()?;
-        Ok(device)
+        Ok(Self { direction, name: name.map(str::to_owned), ring: Arc::new(ring), events_sender, events, thread: None })
     }
 
     /// Stops the stream and its thread.
