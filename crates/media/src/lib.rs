@@ -1,6 +1,7 @@
 //! restphone's audio. The sans-IO pieces take `now` and never read a clock: an Opus codec
 //! ([`opus`]), a jitter buffer ([`jitter`]), and a tone source plus tone detection ([`tone`],
-//! [`analysis`]) to test them end to end without a network. Virtual audio devices ([`device`])
+//! [`analysis`]) to test them end to end without a network, and a speech-like talker
+//! ([`speech_like`]) for echo tests. Virtual audio devices ([`device`])
 //! serve tests and headless runs, [`system_audio`] opens the computer's microphones and
 //! speakers, and [`processing`] cancels their echo and cleans up what the microphone
 //! hears; [`voicemail`] turns audio into Ogg Opus files and back.

@@ -18,6 +18,7 @@ pub const fn samples_in_ms(ms: usize) -> usize {
     CLOCK_RATE as usize * ms / 1000
 }
 
+/// One device in the room: its processor, the echo path, and the far end's talker.
 pub struct Room {
     pub processor: AudioProcessor,
     pub path: EchoPath,
