@@ -4,6 +4,7 @@
 mod accounts;
 mod calls;
 mod errors;
+mod greetings;
 mod messages;
 mod push_channel;
 mod registrations;

@@ -14,6 +14,10 @@ pub fn message(email: &str, id: &str) -> String {
     format!("/user/{email}/message/{id}")
 }
 
+pub fn greeting(email: &str) -> String {
+    format!("/user/{email}/greeting")
+}
+
 pub fn message_audio(email: &str, id: &str) -> String {
     format!("/user/{email}/message/{id}/audio")
 }

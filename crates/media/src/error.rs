@@ -37,6 +37,13 @@ pub enum MediaError {
     /// 48 kHz, or its stream failed to start. The message names the device and the reason.
     #[error("audio device: {0}")]
     Device(String),
+    /// Part of a file could not be fetched: the connection failed, or the server
+    /// answered something other than the bytes asked for.
+    #[error("fetching audio: {0}")]
+    Fetch(String),
+    /// A file being played turned out damaged part-way: the message says where.
+    #[error("the file is damaged: {0}")]
+    Damaged(String),
     /// An Ogg Opus file is malformed, or could not be built.
     #[error("ogg opus: {0}")]
     Ogg(#[from] oggopus::OggError),

@@ -10,6 +10,8 @@
 //!   packets, for decoding.
 //! - [`OggOpusWriter`] builds a file from Opus packets.
 //! - [`packet_samples_48k`] gives the duration of one Opus packet.
+//! - [`stream`] reads a file piece by piece, for players that fetch it by
+//!   byte ranges.
 //!
 //! Only a single logical stream is supported: multiplexed and chained
 //! files are rejected.
@@ -35,6 +37,7 @@ mod error;
 mod inspect;
 mod opus;
 mod page;
+pub mod stream;
 #[cfg(test)]
 mod test_util;
 mod writer;

@@ -195,6 +195,26 @@ impl ServerClient {
         self.send(self.request(Method::PATCH, &path::message(&self.email, id)).json(&MessageChange { heard })).await.map(drop)
     }
 
+    /// `email`'s greeting (an Ogg Opus file), or `None` when they have none.
+    pub async fn greeting(&self, email: &str) -> Result<Option<Vec<u8>>, PhoneError> {
+        match self.send(self.request(Method::GET, &path::greeting(email))).await {
+            Ok(response) => Ok(Some(response.bytes().await.map_err(|e| PhoneError::Protocol(e.to_string()))?.to_vec())),
+            Err(PhoneError::Refused { status: 404, .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Sets my greeting to `ogg`, an Ogg Opus file.
+    pub async fn set_greeting(&self, ogg: Vec<u8>) -> Result<(), PhoneError> {
+        let request = self.request(Method::PUT, &path::greeting(&self.email)).header(reqwest::header::CONTENT_TYPE, "audio/ogg").body(ogg);
+        self.send(request).await.map(drop)
+    }
+
+    /// Clears my greeting: callers hear the default prompt again.
+    pub async fn delete_greeting(&self) -> Result<(), PhoneError> {
+        self.send(self.request(Method::DELETE, &path::greeting(&self.email))).await.map(drop)
+    }
+
     pub async fn delete_message(&self, id: &str) -> Result<(), PhoneError> {
         self.send(self.request(Method::DELETE, &path::message(&self.email, id))).await.map(drop)
     }

@@ -63,6 +63,41 @@ pub enum Command {
         to: String,
         url: String,
     },
+    /// Record a voice message for `to` and send it when recording stops; with
+    /// `prompt`, their greeting (or the default one) and a beep play first.
+    LeaveMessage {
+        to: String,
+        prompt: bool,
+    },
+    /// Record my greeting (after a beep); it replaces the one I had.
+    RecordGreeting,
+    DeleteGreeting,
+    /// Stop recording and send what was recorded.
+    StopRecording,
+    /// Stop recording and send nothing.
+    CancelRecording,
+    /// Play voice message `id` of my mailbox here (it becomes heard).
+    PlayMessage {
+        id: String,
+    },
+    PauseMessage,
+    ResumeMessage,
+    SeekMessage {
+        position_ms: u64,
+    },
+    StopMessage,
+    MarkHeard {
+        id: String,
+        heard: bool,
+    },
+    DeleteMessage {
+        id: String,
+    },
+    /// Write voice message `id`, the Ogg Opus file as stored, to `file`.
+    SaveMessage {
+        id: String,
+        file: std::path::PathBuf,
+    },
 }
 
 impl Command {
@@ -99,7 +134,37 @@ impl Command {
                 to: required(1, "an EMAIL")?,
                 text: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'message' needs an EMAIL and a TEXT")?,
             },
+            "leave" => Self::LeaveMessage { to: required(1, "an EMAIL")?, prompt: true },
+            "record" => Self::LeaveMessage { to: required(1, "an EMAIL")?, prompt: false },
+            "record-greeting" => Self::RecordGreeting,
+            "delete-greeting" => Self::DeleteGreeting,
+            "stop-recording" => Self::StopRecording,
+            "cancel-recording" => Self::CancelRecording,
+            "voicemail" => Self::parse_voicemail(&words[1..])?,
             other => return Err(format!("unknown command '{other}'")),
+        })
+    }
+
+    /// `voicemail play ID`, `voicemail seek MS`, `voicemail save ID FILE`, ...
+    fn parse_voicemail(words: &[&str]) -> Result<Self, String> {
+        let id = || words.get(1).map(|w| (*w).to_owned()).ok_or(format!("'voicemail {}' needs an ID", words[0]));
+        Ok(match words.first().copied() {
+            Some("play") => Self::PlayMessage { id: id()? },
+            Some("pause") => Self::PauseMessage,
+            Some("resume") => Self::ResumeMessage,
+            Some("stop") => Self::StopMessage,
+            Some("seek") => {
+                Self::SeekMessage { position_ms: words.get(1).and_then(|w| w.parse().ok()).ok_or("'voicemail seek' needs a position in milliseconds")? }
+            }
+            Some("heard") => Self::MarkHeard { id: id()?, heard: true },
+            Some("unheard") => Self::MarkHeard { id: id()?, heard: false },
+            Some("delete") => Self::DeleteMessage { id: id()? },
+            Some("save") => Self::SaveMessage {
+                id: id()?,
+                file: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'voicemail save' needs an ID and a FILE")?.into(),
+            },
+            Some(other) => return Err(format!("unknown voicemail command '{other}'")),
+            None => return Err("'voicemail' needs play, pause, resume, seek, stop, heard, unheard, delete or save".to_owned()),
         })
     }
 }
@@ -120,5 +185,20 @@ mod tests {
         assert_eq!(Command::parse("invite bob@example.com /call/c1"), Ok(Command::Invite { to: "bob@example.com".into(), url: "/call/c1".into() }));
         assert_eq!(Command::parse("invite bob@example.com"), Err("'invite' needs an EMAIL and a URL".into()));
         assert!(Command::parse("  ").is_err());
+    }
+
+    #[test]
+    fn voicemail_lines_become_commands_or_say_what_is_missing() {
+        assert_eq!(Command::parse("leave bob@example.com"), Ok(Command::LeaveMessage { to: "bob@example.com".into(), prompt: true }));
+        assert_eq!(Command::parse("record bob@example.com"), Ok(Command::LeaveMessage { to: "bob@example.com".into(), prompt: false }));
+        assert_eq!(Command::parse("stop-recording"), Ok(Command::StopRecording));
+        assert_eq!(Command::parse("voicemail play m1"), Ok(Command::PlayMessage { id: "m1".into() }));
+        assert_eq!(Command::parse("voicemail seek 1500"), Ok(Command::SeekMessage { position_ms: 1500 }));
+        assert_eq!(Command::parse("voicemail seek soon"), Err("'voicemail seek' needs a position in milliseconds".into()));
+        assert_eq!(Command::parse("voicemail unheard m1"), Ok(Command::MarkHeard { id: "m1".into(), heard: false }));
+        assert_eq!(Command::parse("voicemail save m1 my message.opus"), Ok(Command::SaveMessage { id: "m1".into(), file: "my message.opus".into() }));
+        assert_eq!(Command::parse("voicemail play"), Err("'voicemail play' needs an ID".into()));
+        assert_eq!(Command::parse("voicemail rewind"), Err("unknown voicemail command 'rewind'".into()));
+        assert!(Command::parse("voicemail").is_err());
     }
 }

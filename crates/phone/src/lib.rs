@@ -16,6 +16,7 @@ pub mod media;
 pub mod push;
 pub mod snapshot;
 pub mod sse;
+pub mod voicemail;
 
 pub use command::Command;
 pub use engine::{Phone, PhoneConfig};

@@ -3,10 +3,12 @@
 
 use restphone_api::event::MessageNotice;
 use restphone_api::login::OnlineUser;
+use restphone_api::message::Message;
 use serde::Serialize;
 
 use crate::core::appearance::Appearance;
 use crate::media::QualityByCall;
+use crate::voicemail::VoicemailView;
 
 /// Everything a UI renders, as it is now.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -24,6 +26,10 @@ pub struct Snapshot {
     pub online: Vec<OnlineUser>,
     /// Messages in my mailbox not marked heard (the message waiting indicator).
     pub unheard_messages: usize,
+    /// My mailbox, voice and text, as the server lists it.
+    pub messages: Vec<Message>,
+    /// What is being recorded or played here.
+    pub voicemail: VoicemailView,
     /// Quality of the calls whose audio is here, by call id (measured every few seconds).
     pub quality: QualityByCall,
 }

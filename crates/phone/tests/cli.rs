@@ -143,8 +143,21 @@ async fn a_voice_message_is_left_listed_saved_and_deleted() {
 
     let client = restphone_phone::client::ServerClient::sign_in(&base, alice, "a long password").await.unwrap();
     assert_eq!(client.message_audio(id).await.unwrap(), ogg);
-    client.mark_heard(id, true).await.unwrap();
+
+    // Played to the end through a WAV "speaker": the tone, as long as the message, and it is heard now.
+    let played = dir.path().join("played.wav");
+    let (ok, reply) = one_shot(&base, alice, &["voicemail", "play", id, "--record", played.to_str().unwrap()]).await;
+    assert!(ok, "{reply}");
+    let mut speaker = restphone_media::device::WavSource::open(&played).unwrap();
+    let mut pcm = vec![0; speaker.remaining()];
+    restphone_media::device::AudioSource::read(&mut speaker, &mut pcm).unwrap();
+    let loud: Vec<usize> = pcm.iter().enumerate().filter(|(_, s)| s.unsigned_abs() > 2_000).map(|(i, _)| i).collect();
+    let tone_ms = (loud.last().unwrap() - loud.first().unwrap()) / 48;
+    assert!(tone_ms.abs_diff(1500) <= 100, "the tone played for {tone_ms} ms");
+    assert!(restphone_media::analysis::dominant_tone_ratio(&pcm, 440.0) > 100.0);
     assert_eq!(one_shot(&base, alice, &["voicemail", "list"]).await.1[0]["heard"], true);
+    let (ok, reply) = one_shot(&base, alice, &["voicemail", "play", "no-such-id", "--record", played.to_str().unwrap()]).await;
+    assert!(!ok && reply["error"]["message"].as_str().unwrap().contains("there is no message no-such-id"), "{reply}");
 
     let (ok, reply) = one_shot(&base, alice, &["voicemail", "delete", id]).await;
     assert!(ok, "{reply}");

@@ -65,6 +65,11 @@ impl Config {
         self.data_dir.join("messages")
     }
 
+    /// Voicemail greetings, one file per user.
+    pub fn greetings_dir(&self) -> PathBuf {
+        self.data_dir.join("greetings")
+    }
+
     /// The lifetime granted for a requested one: at least the minimum, at most the maximum.
     pub fn grant_expires(&self, requested: Option<u32>) -> u32 {
         requested.unwrap_or(self.default_expires).clamp(self.min_expires, self.max_expires.max(self.min_expires))

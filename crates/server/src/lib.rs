@@ -44,6 +44,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tokio::fs::create_dir_all(config.messages_dir()).await?;
+    tokio::fs::create_dir_all(config.greetings_dir()).await?;
     let store = store::SqliteStore::open(&config.database_url()).await?;
     storage::remove_strays(&config.messages_dir(), &store).await?;
     let (closing_sender, closing) = tokio::sync::watch::channel(false);

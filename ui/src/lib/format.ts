@@ -45,3 +45,16 @@ export function initials(name: string): string {
   const words = name.trim().split(/[\s@._-]+/).filter(Boolean);
   return (words.length > 1 ? words[0][0] + words[1][0] : (words[0]?.[0] ?? "?")).toUpperCase();
 }
+
+/** A length in milliseconds as "0:07" or "12:34". */
+export function length(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+/** "14:05" today, "3 Dec 14:05" before. */
+export function when(iso: string, now: number): string {
+  const at = new Date(iso);
+  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return at.toDateString() === new Date(now).toDateString() ? time : `${at.toLocaleDateString([], { day: "numeric", month: "short" })} ${time}`;
+}

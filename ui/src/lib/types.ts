@@ -41,7 +41,8 @@ export type Action =
   | "pull"
   | "push"
   | "answer_on"
-  | "hangup_remote";
+  | "hangup_remote"
+  | "leave_message";
 export type EndReason = "hangup" | "cancelled" | "declined" | "noanswer" | "unavailable" | "failed";
 
 export interface Appearance {
@@ -81,6 +82,29 @@ export interface Snapshot {
   calls: Appearance[];
   online: OnlineUser[];
   unheard_messages: number;
+  messages: Message[];
+  voicemail: VoicemailView;
+}
+
+export interface Message {
+  id: string;
+  url: string;
+  from: string;
+  kind: "voice" | "text";
+  text: string | null;
+  duration_ms: number | null;
+  audio_url: string | null;
+  size: number | null;
+  created_at: string;
+  heard: boolean;
+}
+
+export type RecordingStage = "prompt" | "recording" | "sending" | "sent" | "failed" | "cancelled";
+export type PlayerState = "loading" | "playing" | "paused" | "finished" | "failed";
+
+export interface VoicemailView {
+  recording: { to: string | null; stage: RecordingStage; recorded_ms: number; limit_ms: number; error: string | null } | null;
+  playback: { message: string; state: PlayerState; position_ms: number; duration_ms: number; error: string | null } | null;
 }
 
 /** What `execute` accepts (crates/phone/src/command.rs). */
@@ -89,4 +113,11 @@ export type Command =
   | { command: "answer" | "decline" | "hangup"; call: string | null }
   | { command: "hold" | "resume" | "mute" | "unmute" | "pull" | "hangup_remote"; call: string }
   | { command: "push" | "answer_on"; call: string; device: string }
-  | { command: "dial_from"; device: string; to: string };
+  | { command: "dial_from"; device: string; to: string }
+  | { command: "leave_message"; to: string; prompt: boolean }
+  | { command: "record_greeting" | "delete_greeting" | "stop_recording" | "cancel_recording" }
+  | { command: "pause_message" | "resume_message" | "stop_message" }
+  | { command: "play_message" | "delete_message"; id: string }
+  | { command: "seek_message"; position_ms: number }
+  | { command: "mark_heard"; id: string; heard: boolean }
+  | { command: "save_message"; id: string; file: string };

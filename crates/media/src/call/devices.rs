@@ -90,6 +90,13 @@ impl AudioDevices {
         DevicesInUse { devices: self.clone() }
     }
 
+    /// [`AudioDevices::use_devices`] from async code: opening a device waits for its stream
+    /// to start, which is not for the async workers.
+    pub async fn use_devices_async(&self) -> Result<DevicesInUse, MediaError> {
+        let devices = self.clone();
+        tokio::task::spawn_blocking(move || devices.use_devices()).await.map_err(|error| MediaError::Device(error.to_string()))
+    }
+
     /// The echo canceller's figures, while it runs on a microphone.
     pub fn echo_stats(&self) -> Option<EchoStats> {
         if !self.input_is_microphone.load(Ordering::Relaxed) {

@@ -106,6 +106,8 @@ pub enum Action {
     AnswerOn,
     /// Hang up the call that another of my devices has.
     HangupRemote,
+    /// The callee did not take the call (no answer, declined, no device): leave a voice message.
+    LeaveMessage,
 }
 
 /// What this device knows about a call beyond what the server says.
@@ -136,7 +138,10 @@ impl Appearance {
         let ended = ending(call, me, peer, local.vanished_at);
         let state = if ended.is_some() { AppearanceState::Ended } else { state_of(call.state, direction) };
         let where_ = if ended.is_some() { Where::Nowhere } else { where_of(mine, me, devices) };
-        let actions = allowed_actions(state, &where_, devices.others(me).count(), local.muted);
+        let mut actions = allowed_actions(state, &where_, devices.others(me).count(), local.muted);
+        if direction == Direction::Outgoing && ended.as_ref().is_some_and(Ended::callee_missed) {
+            actions.push(Action::LeaveMessage);
+        }
         Some(Self {
             id: call.id.clone(),
             subject: call.subject.clone(),
@@ -150,6 +155,13 @@ impl Appearance {
             muted: local.muted,
             actions,
         })
+    }
+}
+
+impl Ended {
+    /// The callee never took the call: nobody answered, they declined, or no device of theirs was there.
+    pub fn callee_missed(&self) -> bool {
+        matches!(self.reason, Some(EndReason::Noanswer | EndReason::Declined | EndReason::Unavailable))
     }
 }
 
@@ -283,16 +295,28 @@ mod tests {
     }
 
     #[test]
-    fn ended_calls_say_who_ended_them_and_allow_nothing() {
+    fn ended_calls_say_who_ended_them() {
         let mut ended = call(CallState::Ended, Role::Caller, ParticipantState::Left, None, None);
         ended.ended = Some(Ending { reason: EndReason::Declined, by: Some("/login/bob@example.com/b1".to_owned()), at: at(9) });
         let by_peer = seen(&ended);
-        assert_eq!((by_peer.state, by_peer.actions.len()), (AppearanceState::Ended, 0));
+        assert_eq!(by_peer.state, AppearanceState::Ended);
         assert_eq!(by_peer.ended, Some(Ended { reason: Some(EndReason::Declined), by_me: false, by_peer: true, at: at(9) }));
         ended.ended = Some(Ending { reason: EndReason::Cancelled, by: Some("/user/alice@example.com".to_owned()), at: at(9) });
         assert_eq!(seen(&ended).ended.map(|e| (e.by_me, e.by_peer)), Some((true, false)));
         ended.ended = Some(Ending { reason: EndReason::Noanswer, by: None, at: at(9) });
         assert_eq!(seen(&ended).ended.map(|e| (e.by_me, e.by_peer)), Some((false, false)));
+    }
+
+    #[test]
+    fn a_call_the_callee_never_took_offers_the_caller_a_voice_message_and_nothing_else() {
+        let reasons = [EndReason::Noanswer, EndReason::Declined, EndReason::Unavailable, EndReason::Hangup, EndReason::Cancelled, EndReason::Failed];
+        for (role, reason) in [Role::Caller, Role::Callee].into_iter().flat_map(|role| reasons.map(|reason| (role, reason))) {
+            let mut ended = call(CallState::Ended, role, ParticipantState::Left, None, None);
+            ended.ended = Some(Ending { reason, by: None, at: at(9) });
+            let missed = role == Role::Caller && matches!(reason, EndReason::Noanswer | EndReason::Declined | EndReason::Unavailable);
+            let expected = if missed { vec![Action::LeaveMessage] } else { vec![] };
+            assert_eq!(seen(&ended).actions, expected, "{role:?} of a call ended {reason:?}");
+        }
     }
 
     #[test]

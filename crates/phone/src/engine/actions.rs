@@ -94,6 +94,19 @@ impl Owner {
                 self.client.invite(&to, &serde_json::json!({ "command": "invite", "url": url })).await?;
                 Ok(serde_json::json!({ "invited": to }))
             }
+            command @ (Command::LeaveMessage { .. }
+            | Command::RecordGreeting
+            | Command::DeleteGreeting
+            | Command::StopRecording
+            | Command::CancelRecording
+            | Command::PlayMessage { .. }
+            | Command::PauseMessage
+            | Command::ResumeMessage
+            | Command::SeekMessage { .. }
+            | Command::StopMessage
+            | Command::MarkHeard { .. }
+            | Command::DeleteMessage { .. }
+            | Command::SaveMessage { .. }) => self.execute_voicemail(command).await,
         }
     }
 

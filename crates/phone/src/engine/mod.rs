@@ -3,6 +3,7 @@
 //! and publishes a snapshot after every change. `Phone` is the handle to it.
 
 mod actions;
+mod mailbox;
 mod owner;
 
 use std::collections::HashSet;
@@ -19,6 +20,7 @@ use crate::error::PhoneError;
 use crate::media::{MediaAgent, MediaSetup};
 use crate::push;
 use crate::snapshot::{Notice, Snapshot};
+use crate::voicemail::Voicemail;
 
 #[derive(Debug, Clone)]
 pub struct PhoneConfig {
@@ -62,6 +64,7 @@ impl Phone {
             tokio::spawn(agent.run(media.subscribe()))
         });
         let push_task = tokio::spawn(push::run(client.clone(), device_id, push_sender));
+        let (voicemail, voicemail_view) = Voicemail::new(client.clone(), config.media.as_ref().map(|m| m.devices.clone()));
         let mut owner = Owner {
             client,
             book: CallBook::new(me.clone(), MyDevices::default()),
@@ -73,7 +76,9 @@ impl Phone {
             granted: registered.expires,
             alerted: HashSet::new(),
             online: Vec::new(),
-            unheard_messages: 0,
+            mailbox: Vec::new(),
+            voicemail,
+            voicemail_view,
             notices: notices.clone(),
             media: media.clone(),
             quality,

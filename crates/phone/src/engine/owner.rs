@@ -5,8 +5,9 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use restphone_api::call::{Call, CallEvent};
-use restphone_api::event::{Command as ServerCommand, CommandKind, EventKind};
+use restphone_api::event::{Command as ServerCommand, CommandKind, EventKind, MessageNotice};
 use restphone_api::login::{Device, OnlineUser, Presence};
+use restphone_api::message::Message;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::PhoneConfig;
@@ -20,6 +21,7 @@ use crate::error::PhoneError;
 use crate::media::QualityByCall;
 use crate::push::PushInput;
 use crate::snapshot::{DeviceView, Notice, Snapshot};
+use crate::voicemail::{Voicemail, VoicemailView};
 
 /// How often the list of who is online is read again.
 const CONTACTS_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
@@ -36,7 +38,10 @@ pub(super) struct Owner {
     /// Calls this device has reported `alerting` for.
     pub(super) alerted: HashSet<String>,
     pub(super) online: Vec<OnlineUser>,
-    pub(super) unheard_messages: usize,
+    /// My mailbox as the server last listed it.
+    pub(super) mailbox: Vec<Message>,
+    pub(super) voicemail: Voicemail,
+    pub(super) voicemail_view: watch::Receiver<VoicemailView>,
     pub(super) notices: broadcast::Sender<Notice>,
     pub(super) media: broadcast::Sender<Change>,
     /// Call quality as the media agent last measured it.
@@ -60,6 +65,7 @@ impl Owner {
                 _ = tokio::time::sleep(refresh_in) => self.refresh().await,
                 _ = contacts.tick() => self.reload_contacts().await,
                 Ok(()) = self.quality.changed() => {}
+                Ok(()) = self.voicemail_view.changed() => {}
                 _ = &mut quit => break,
             }
             self.publish();
@@ -80,7 +86,9 @@ impl Owner {
             devices,
             calls: self.book.snapshot(),
             online: self.online.clone(),
-            unheard_messages: self.unheard_messages,
+            unheard_messages: self.mailbox.iter().filter(|m| !m.heard).count(),
+            messages: self.mailbox.clone(),
+            voicemail: self.voicemail_view.borrow().clone(),
             quality: self.quality.borrow().clone(),
         };
         self.snapshot.send_replace(snapshot);
@@ -165,7 +173,10 @@ impl Owner {
                     }
                 }
                 Some(EventKind::Message) => {
-                    if let Ok(notice) = serde_json::from_str(&event.data) {
+                    if let Ok(notice) = serde_json::from_str::<MessageNotice>(&event.data) {
+                        if notice.deleted {
+                            self.voicemail.forget(&notice.id).await;
+                        }
                         let _ = self.notices.send(Notice::Message(notice));
                     }
                     self.reload_mailbox().await;
@@ -197,13 +208,6 @@ impl Owner {
         }
     }
 
-    async fn reload_mailbox(&mut self) {
-        match self.client.messages().await {
-            Ok(messages) => self.unheard_messages = messages.iter().filter(|m| !m.heard).count(),
-            Err(error) => tracing::debug!(%error, "could not read the mailbox"),
-        }
-    }
-
     /// Acts on what the book says changed for this device. Acting (auto-answer) can
     /// change the book again, so changes are worked off as a queue.
     pub(super) async fn act_on(&mut self, changes: Vec<Change>) {
@@ -224,7 +228,11 @@ impl Owner {
                 Change::Ended { call_id, .. } => {
                     self.alerted.remove(&call_id);
                 }
-                Change::MediaStart { .. } | Change::MediaRenegotiate { .. } | Change::MediaStop { .. } => {
+                Change::MediaStart { .. } => {
+                    self.voicemail.make_way_for_a_call().await;
+                    let _ = self.media.send(change);
+                }
+                Change::MediaRenegotiate { .. } | Change::MediaStop { .. } => {
                     let _ = self.media.send(change);
                 }
                 Change::StopRinging { .. } => {}

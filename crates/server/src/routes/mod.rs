@@ -3,6 +3,7 @@
 mod accounts;
 mod calls;
 mod events;
+mod greetings;
 mod invites;
 mod logins;
 mod messages;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/user/{email}/message", get(messages::list).post(messages::leave).layer(message_limit))
         .route("/user/{email}/message/{id}", get(messages::get).patch(messages::change).delete(messages::delete))
         .route("/user/{email}/message/{id}/audio", get(messages::audio))
+        .route("/user/{email}/greeting", get(greetings::get).put(greetings::set).delete(greetings::delete).layer(message_limit))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

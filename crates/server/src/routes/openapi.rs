@@ -61,6 +61,9 @@ also answer `Accept: text/event-stream` as active resources: their state now, th
         super::messages::change,
         super::messages::delete,
         super::messages::audio,
+        super::greetings::get,
+        super::greetings::set,
+        super::greetings::delete,
     ),
     components(
         schemas(

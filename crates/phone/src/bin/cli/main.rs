@@ -7,17 +7,17 @@
 //! files out. `audio-devices` lists the computer's audio devices.
 
 mod audio;
+mod voicemail;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use restphone_api::message::MessageKind;
 use restphone_media::device::WavSource;
 use restphone_media::system_audio::list_devices;
 use restphone_media::voicemail::record_ogg_opus;
 use restphone_phone::client::ServerClient;
+use restphone_phone::voicemail::MESSAGE_LIMIT;
 use restphone_phone::{Command, Phone, PhoneConfig, PhoneError};
 use serde_json::json;
 use tokio::io::AsyncBufReadExt;
@@ -59,7 +59,7 @@ enum Action {
     /// My voice mailbox.
     Voicemail {
         #[command(subcommand)]
-        action: Voicemail,
+        action: voicemail::Voicemail,
     },
     /// Run the phone, reading commands from standard input.
     Run {
@@ -75,19 +75,6 @@ enum Action {
     /// List the computer's audio devices that can be opened (no server needed).
     AudioDevices,
 }
-
-#[derive(Subcommand)]
-enum Voicemail {
-    /// List my voice messages (text messages left out).
-    List,
-    /// Write message ID's Ogg Opus file, as stored, to FILE.
-    Save { id: String, file: PathBuf },
-    /// Delete message ID.
-    Delete { id: String },
-}
-
-/// The longest voice message `leave` records.
-const LEAVE_LIMIT: Duration = Duration::from_secs(5 * 60);
 
 fn print(value: serde_json::Value) {
     println!("{value}");
@@ -118,7 +105,7 @@ async fn main() -> ExitCode {
             }
             Err(error) => Err(error),
         },
-        Action::Voicemail { ref action } => one_shot(&args, |client| async move { voicemail(&client, action).await }).await,
+        Action::Voicemail { ref action } => one_shot(&args, |client| async move { voicemail::run(&client, action).await }).await,
         Action::AudioDevices => list_devices().map(|devices| json!(devices)).map_err(|error| PhoneError::NotPossible(error.to_string())),
         Action::Run { auto_answer, expires, ref audio } => match audio.open() {
             Ok(media) => {
@@ -166,33 +153,13 @@ where
 fn record_wav(path: &Path) -> Result<Vec<u8>, PhoneError> {
     let cannot = |error: restphone_media::MediaError| PhoneError::NotPossible(format!("cannot use {}: {error}", path.display()));
     let mut source = WavSource::open(path).map_err(cannot)?;
-    record_ogg_opus(&mut source, LEAVE_LIMIT).map_err(cannot)
+    record_ogg_opus(&mut source, MESSAGE_LIMIT).map_err(cannot)
 }
 
 async fn leave(client: &ServerClient, to: &str, ogg: Vec<u8>) -> Result<serde_json::Value, PhoneError> {
     let duration_ms = oggopus::inspect(&ogg).map_err(|e| PhoneError::NotPossible(format!("the recording is not valid Ogg Opus: {e}")))?.duration_ms;
     let created = client.leave_voice_message(to, ogg).await?;
     Ok(json!({ "ok": true, "message": created.url, "duration_ms": duration_ms }))
-}
-
-async fn voicemail(client: &ServerClient, action: &Voicemail) -> Result<serde_json::Value, PhoneError> {
-    match action {
-        Voicemail::List => {
-            let messages = client.messages().await?;
-            let listed: Vec<_> = messages
-                .iter()
-                .filter(|m| m.kind == MessageKind::Voice)
-                .map(|m| json!({ "id": m.id, "from": m.from, "created_at": m.created_at, "duration_ms": m.duration_ms, "heard": m.heard }))
-                .collect();
-            Ok(json!(listed))
-        }
-        Voicemail::Save { id, file } => {
-            let ogg = client.message_audio(id).await?;
-            std::fs::write(file, &ogg).map_err(|e| PhoneError::NotPossible(format!("cannot write {}: {e}", file.display())))?;
-            Ok(json!({ "ok": true, "saved": file, "bytes": ogg.len() }))
-        }
-        Voicemail::Delete { id } => client.delete_message(id).await.map(|()| json!({ "ok": true, "deleted": id })),
-    }
 }
 
 async fn run(config: PhoneConfig) -> Result<serde_json::Value, PhoneError> {

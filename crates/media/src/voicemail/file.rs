@@ -1,41 +1,67 @@
-//! Voice messages: recording an [`AudioSource`] into an Ogg Opus file, as the
+//! Voice message files: recording an [`AudioSource`] into an Ogg Opus file, as the
 //! server stores them, and decoding such a file back to 48 kHz mono PCM.
 
 use std::time::Duration;
 
+use super::FRAME;
 use crate::MediaError;
 use crate::device::AudioSource;
 use crate::jitter::CLOCK_RATE;
-use crate::opus::{Decoder, Encoder, FrameDuration};
+use crate::opus::{Decoder, Encoder};
 
-/// Frame length of a recording.
-const FRAME: FrameDuration = FrameDuration::Ms20;
 /// Expected packet loss told to the encoder: none, a file does not lose packets.
 const LOSS_PERCENT: u8 = 0;
 /// Vendor string written into OpusTags.
 const VENDOR: &str = "restphone";
 
-/// Records `source` in 20 ms frames until it is exhausted (its last, padded
-/// frame included) or `limit` is reached, and returns an Ogg Opus file
-/// (mono, pre-skip set to the encoder's lookahead). At least one frame is
-/// recorded, so the file always holds more audio than its pre-skip.
-pub fn record_ogg_opus(source: &mut dyn AudioSource, limit: Duration) -> Result<Vec<u8>, MediaError> {
-    let mut encoder = Encoder::new(FRAME, LOSS_PERCENT)?;
-    // libopus' lookahead is a few ms, far below u16::MAX.
-    let pre_skip = u16::try_from(encoder.lookahead()?).unwrap_or(u16::MAX);
-    let mut writer = oggopus::OggOpusWriter::new(1, CLOCK_RATE, pre_skip, VENDOR);
-    let samples = FRAME.samples();
-    let max_frames = (limit.as_millis() / 20).max(1);
-    let mut frame = vec![0; samples];
-    for _ in 0..max_frames {
-        let more = source.read(&mut frame)?;
+/// Encodes 20 ms frames of PCM into an Ogg Opus file (mono, pre-skip set to the
+/// encoder's lookahead).
+pub(super) struct OggOpusRecorder {
+    encoder: Encoder,
+    writer: oggopus::OggOpusWriter,
+    frames: u64,
+}
+
+impl OggOpusRecorder {
+    pub(super) fn new() -> Result<Self, MediaError> {
+        let encoder = Encoder::new(FRAME, LOSS_PERCENT)?;
+        // libopus' lookahead is a few ms, far below u16::MAX.
+        let pre_skip = u16::try_from(encoder.lookahead()?).unwrap_or(u16::MAX);
+        Ok(Self { encoder, writer: oggopus::OggOpusWriter::new(1, CLOCK_RATE, pre_skip, VENDOR), frames: 0 })
+    }
+
+    /// Adds one frame of [`FRAME`]'s length.
+    pub(super) fn push(&mut self, frame: &[i16]) -> Result<(), MediaError> {
         // 960 samples fit in u32.
-        writer.push_packet(&encoder.encode(&frame)?, samples as u32);
-        if !more {
-            break;
+        self.writer.push_packet(&self.encoder.encode(frame)?, FRAME.samples() as u32);
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// How much has been recorded.
+    pub(super) fn recorded(&self) -> Duration {
+        FRAME.duration() * u32::try_from(self.frames).unwrap_or(u32::MAX)
+    }
+
+    pub(super) fn finish(self) -> Vec<u8> {
+        self.writer.finish()
+    }
+}
+
+/// Records `source` in 20 ms frames until it is exhausted (its last, padded
+/// frame included) or `limit` is reached, and returns an Ogg Opus file.
+/// At least one frame is recorded, so the file always holds more audio than
+/// its pre-skip.
+pub fn record_ogg_opus(source: &mut dyn AudioSource, limit: Duration) -> Result<Vec<u8>, MediaError> {
+    let mut recorder = OggOpusRecorder::new()?;
+    let mut frame = vec![0; FRAME.samples()];
+    loop {
+        let more = source.read(&mut frame)?;
+        recorder.push(&frame)?;
+        if !more || recorder.recorded() >= limit {
+            return Ok(recorder.finish());
         }
     }
-    Ok(writer.finish())
 }
 
 /// Validates an Ogg Opus file (mono or stereo, decoded to mono) and decodes

@@ -1,0 +1,123 @@
+//! One recording: the prompt, the recording itself and its upload, as a task that
+//! reports its stage through the voicemail view.
+
+use std::time::Duration;
+
+use restphone_media::call::AudioDevices;
+use restphone_media::voicemail::{play_prompt, record_live};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::view::{RecordingStage, RecordingView, VoicemailView};
+use crate::client::ServerClient;
+use crate::error::PhoneError;
+
+/// The longest voice message.
+pub const MESSAGE_LIMIT: Duration = Duration::from_secs(5 * 60);
+/// The longest greeting (the server refuses longer ones).
+pub const GREETING_LIMIT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone)]
+pub(super) enum Destination {
+    /// A message for `to`; `prompt` plays their greeting and a beep first.
+    Mailbox { to: String, prompt: bool },
+    /// My own greeting.
+    Greeting,
+}
+
+impl Destination {
+    fn limit(&self) -> Duration {
+        match self {
+            Self::Mailbox { .. } => MESSAGE_LIMIT,
+            Self::Greeting => GREETING_LIMIT,
+        }
+    }
+}
+
+pub(super) struct Recording {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+fn set_stage(view: &watch::Sender<VoicemailView>, stage: RecordingStage, error: Option<String>) {
+    view.send_modify(|view| {
+        if let Some(recording) = &mut view.recording {
+            recording.stage = stage;
+            recording.error = error;
+        }
+    });
+}
+
+impl Recording {
+    pub(super) fn start(client: ServerClient, devices: AudioDevices, destination: Destination, view: watch::Sender<VoicemailView>) -> Self {
+        let first_stage = match destination {
+            Destination::Mailbox { prompt: true, .. } => RecordingStage::Prompt,
+            _ => RecordingStage::Recording,
+        };
+        let to = match &destination {
+            Destination::Mailbox { to, .. } => Some(to.clone()),
+            Destination::Greeting => None,
+        };
+        let limit_ms = u64::try_from(destination.limit().as_millis()).unwrap_or(u64::MAX);
+        view.send_modify(|view| view.recording = Some(RecordingView { to, stage: first_stage, recorded_ms: 0, limit_ms, error: None }));
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let (stage, error) = match run(&client, devices, &destination, stopped, &view).await {
+                Ok(stage) => (stage, None),
+                Err(error) => (RecordingStage::Failed, Some(error.to_string())),
+            };
+            set_stage(&view, stage, error);
+        });
+        Self { stop, task }
+    }
+
+    pub(super) fn is_over(&self, view: &watch::Sender<VoicemailView>) -> bool {
+        self.task.is_finished() || view.borrow().recording.as_ref().is_none_or(|r| r.stage.is_over())
+    }
+
+    pub(super) fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    pub(super) fn cancel(self, view: &watch::Sender<VoicemailView>) {
+        self.task.abort();
+        set_stage(view, RecordingStage::Cancelled, None);
+    }
+}
+
+/// Prompt, record, upload; returns the stage it ended in.
+async fn run(
+    client: &ServerClient,
+    devices: AudioDevices,
+    destination: &Destination,
+    stopped: watch::Receiver<bool>,
+    view: &watch::Sender<VoicemailView>,
+) -> Result<RecordingStage, PhoneError> {
+    let media_error = |error: restphone_media::MediaError| PhoneError::NotPossible(error.to_string());
+    // Held from the prompt through the recording, so the devices are not closed and
+    // reopened between the beep and the first recorded frame.
+    let _in_use = devices.use_devices_async().await.map_err(media_error)?;
+    if let Destination::Mailbox { to, prompt: true } = destination {
+        // Without their own greeting (or when it cannot be read), callers hear the default one.
+        let greeting = client.greeting(to).await.unwrap_or_else(|error| {
+            tracing::info!(%error, "the callee's greeting cannot be read; playing the default");
+            None
+        });
+        play_prompt(devices.clone(), greeting, stopped.clone()).await.map_err(media_error)?;
+        if *stopped.borrow() {
+            return Ok(RecordingStage::Cancelled);
+        }
+        set_stage(view, RecordingStage::Recording, None);
+    }
+    let progress = |recorded: Duration| {
+        let recorded_ms = u64::try_from(recorded.as_millis()).unwrap_or(u64::MAX);
+        view.send_modify(|view| view.recording.iter_mut().for_each(|r| r.recorded_ms = recorded_ms));
+    };
+    let ogg = record_live(devices, destination.limit(), stopped, progress).await.map_err(media_error)?;
+    set_stage(view, RecordingStage::Sending, None);
+    match destination {
+        Destination::Mailbox { to, .. } => client.leave_voice_message(to, ogg).await.map(drop)?,
+        Destination::Greeting => client.set_greeting(ogg).await.map(drop)?,
+    }
+    Ok(RecordingStage::Sent)
+}
