@@ -124,9 +124,7 @@ impl CallMedia {
 
     async fn start(config: &MediaConfig, devices: AudioDevices) -> Result<Self, MediaError> {
         let mut peer = Peer::new(config).await?;
-        // Opening a device waits for its stream to start: not on the async workers.
-        let opening = devices.clone();
-        let in_use = tokio::task::spawn_blocking(move || opening.use_devices()).await.map_err(|error| MediaError::Device(error.to_string()))?;
+        let in_use = devices.use_devices_async().await?;
         let controls = Arc::new(Controls::default());
         let (packets_sender, packets) = mpsc::unbounded_channel();
         let (_, no_tracks) = mpsc::unbounded_channel();
