@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::messages::{inspect_ogg_opus, media_type, recipient};
 use super::{only_owner, openapi as doc};
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
@@ -13,14 +14,12 @@ use crate::extract::{Body, Path};
 use crate::state::AppState;
 use crate::storage;
 
-async fn owner_id(state: &AppState, email: &str) -> ApiResult<i64> {
-    let email = email.to_lowercase();
-    let user = state.store.user_by_email(&email).await?.ok_or_else(|| ApiError::NotFound(format!("there is no user {email}")))?;
-    Ok(user.id)
-}
-
 fn file_id(user_id: i64) -> String {
     format!("greeting-{user_id}")
+}
+
+fn file_path(state: &AppState, user_id: i64) -> std::path::PathBuf {
+    state.config.greetings_dir().join(format!("{}.opus", file_id(user_id)))
 }
 
 #[utoipa::path(
@@ -38,8 +37,8 @@ fn file_id(user_id: i64) -> String {
     ),
 )]
 pub async fn get(State(state): State<AppState>, _user: User, Path(email): Path<String>) -> ApiResult<Response> {
-    let id = owner_id(&state, &email).await?;
-    let path = state.config.greetings_dir().join(format!("{}.opus", file_id(id)));
+    let owner = recipient(&state, &email).await?;
+    let path = file_path(&state, owner.id);
     match tokio::fs::read(&path).await {
         Ok(bytes) => Ok(([(header::CONTENT_TYPE, "audio/ogg")], bytes).into_response()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(ApiError::NotFound(format!("{email} has no greeting"))),
@@ -68,14 +67,10 @@ pub async fn get(State(state): State<AppState>, _user: User, Path(email): Path<S
 )]
 pub async fn set(State(state): State<AppState>, user: User, Path(email): Path<String>, headers: HeaderMap, Body(body): Body) -> ApiResult<StatusCode> {
     only_owner(&user, &email, "set this greeting")?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    if media_type != "audio/ogg" && media_type != "audio/opus" {
+    if !matches!(media_type(&headers).as_str(), "audio/ogg" | "audio/opus") {
         return Err(ApiError::UnsupportedMediaType("send a greeting as audio/ogg (Ogg Opus)".to_owned()));
     }
-    let bytes = body.clone();
-    let inspected = tokio::task::spawn_blocking(move || oggopus::inspect(&bytes)).await.map_err(ApiError::internal)?;
-    inspected.map_err(|e| ApiError::Unprocessable(format!("this is not a usable Ogg Opus file: {e}")))?;
+    inspect_ogg_opus(&body).await?;
     storage::write_audio(&state.config.greetings_dir(), &file_id(user.id), &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -96,7 +91,7 @@ pub async fn set(State(state): State<AppState>, user: User, Path(email): Path<St
 )]
 pub async fn delete(State(state): State<AppState>, user: User, Path(email): Path<String>) -> ApiResult<StatusCode> {
     only_owner(&user, &email, "clear this greeting")?;
-    let path = state.config.greetings_dir().join(format!("{}.opus", file_id(user.id)));
+    let path = file_path(&state, user.id);
     match tokio::fs::remove_file(&path).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(StatusCode::NO_CONTENT),

@@ -19,9 +19,22 @@ use crate::state::{AppState, Shared, now};
 use crate::store::{MessageRecord, NewEvent, UserRecord};
 use crate::{storage, wire};
 
-async fn recipient(state: &AppState, email: &str) -> ApiResult<UserRecord> {
+pub(super) async fn recipient(state: &AppState, email: &str) -> ApiResult<UserRecord> {
     let email = email.to_lowercase();
     state.store.user_by_email(&email).await?.ok_or_else(|| ApiError::NotFound(format!("there is no user {email}")))
+}
+
+/// The media type of the body, lower-case and without parameters.
+pub(super) fn media_type(headers: &HeaderMap) -> String {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+}
+
+/// Checks that `body` is a usable Ogg Opus file (off the async workers: it decodes pages).
+pub(super) async fn inspect_ogg_opus(body: &axum::body::Bytes) -> ApiResult<oggopus::OpusInfo> {
+    let bytes = body.clone();
+    let inspected = tokio::task::spawn_blocking(move || oggopus::inspect(&bytes)).await.map_err(ApiError::internal)?;
+    inspected.map_err(|e| ApiError::Unprocessable(format!("this is not a usable Ogg Opus file: {e}")))
 }
 
 fn notice(owner_email: &str, record: &MessageRecord, deleted: bool) -> MessageNotice {
@@ -61,8 +74,7 @@ fn notice(owner_email: &str, record: &MessageRecord, deleted: bool) -> MessageNo
 )]
 pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<String>, headers: HeaderMap, Body(body): Body) -> ApiResult<Response> {
     let owner = recipient(&state, &email).await?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let media_type = media_type(&headers);
     let now = now();
     let mut record = MessageRecord {
         id: ids::new_id(),
@@ -78,9 +90,7 @@ pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<
     };
     match media_type.as_str() {
         "audio/ogg" | "audio/opus" => {
-            let bytes = body.clone();
-            let inspected = tokio::task::spawn_blocking(move || oggopus::inspect(&bytes)).await.map_err(ApiError::internal)?;
-            let info = inspected.map_err(|e| ApiError::Unprocessable(format!("this is not a usable Ogg Opus file: {e}")))?;
+            let info = inspect_ogg_opus(&body).await?;
             record.kind = MessageKind::Voice;
             record.duration_ms = Some(info.duration_ms);
             record.size = Some(body.len() as u64);
