@@ -1,6 +1,8 @@
 //! One recording: the prompt, the recording itself and its upload, as a task that
 //! reports its stage through the voicemail view.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use restphone_media::call::AudioDevices;
@@ -36,15 +38,21 @@ impl Destination {
 
 pub(super) struct Recording {
     stop: watch::Sender<bool>,
+    /// Set before `stop` when what was recorded is to be dropped, so the task, which
+    /// may be finishing its recording on another thread, sends nothing.
+    discarded: Arc<AtomicBool>,
     task: JoinHandle<()>,
 }
 
+/// Moves the recording to `stage`; a recording that is over stays as it ended.
 fn set_stage(view: &watch::Sender<VoicemailView>, stage: RecordingStage, error: Option<String>) {
-    view.send_modify(|view| {
-        if let Some(recording) = &mut view.recording {
+    view.send_if_modified(|view| match &mut view.recording {
+        Some(recording) if !recording.stage.is_over() => {
             recording.stage = stage;
             recording.error = error;
+            true
         }
+        _ => false,
     });
 }
 
@@ -61,14 +69,16 @@ impl Recording {
         let limit_ms = u64::try_from(destination.limit().as_millis()).unwrap_or(u64::MAX);
         view.send_modify(|view| view.recording = Some(RecordingView { to, stage: first_stage, recorded_ms: 0, limit_ms, error: None }));
         let (stop, stopped) = watch::channel(false);
+        let discarded = Arc::new(AtomicBool::new(false));
+        let task_discarded = Arc::clone(&discarded);
         let task = tokio::spawn(async move {
-            let (stage, error) = match run(&client, devices, &destination, stopped, &view).await {
+            let (stage, error) = match run(&client, devices, &destination, stopped, &task_discarded, &view).await {
                 Ok(stage) => (stage, None),
                 Err(error) => (RecordingStage::Failed, Some(error.to_string())),
             };
             set_stage(&view, stage, error);
         });
-        Self { stop, task }
+        Self { stop, discarded, task }
     }
 
     pub(super) fn is_over(&self, view: &watch::Sender<VoicemailView>) -> bool {
@@ -80,6 +90,8 @@ impl Recording {
     }
 
     pub(super) fn cancel(self, view: &watch::Sender<VoicemailView>) {
+        self.discarded.store(true, Ordering::SeqCst);
+        self.stop.send_replace(true);
         self.task.abort();
         set_stage(view, RecordingStage::Cancelled, None);
     }
@@ -91,6 +103,7 @@ async fn run(
     devices: AudioDevices,
     destination: &Destination,
     stopped: watch::Receiver<bool>,
+    discarded: &AtomicBool,
     view: &watch::Sender<VoicemailView>,
 ) -> Result<RecordingStage, PhoneError> {
     let media_error = |error: restphone_media::MediaError| PhoneError::NotPossible(error.to_string());
@@ -105,6 +118,7 @@ async fn run(
         });
         play_prompt(devices.clone(), greeting, stopped.clone()).await.map_err(media_error)?;
         if *stopped.borrow() {
+            // Hanging up during the greeting leaves no message, as on any voicemail system.
             return Ok(RecordingStage::Cancelled);
         }
         set_stage(view, RecordingStage::Recording, None);
@@ -114,6 +128,9 @@ async fn run(
         view.send_modify(|view| view.recording.iter_mut().for_each(|r| r.recorded_ms = recorded_ms));
     };
     let ogg = record_live(devices, destination.limit(), stopped, progress).await.map_err(media_error)?;
+    if discarded.load(Ordering::SeqCst) {
+        return Ok(RecordingStage::Cancelled);
+    }
     set_stage(view, RecordingStage::Sending, None);
     match destination {
         Destination::Mailbox { to, .. } => client.leave_voice_message(to, ogg).await.map(drop)?,
