@@ -323,6 +323,7 @@ fn phone_config(server: &str, email: &str, password: &str, device_name: &str) ->
         device_name: device_name.to_owned(),
         expires: EXPIRES,
         auto_answer: false,
+        auto_voicemail: true,
         media: Some(crate::audio::default_media()),
     }
 }

@@ -63,6 +63,7 @@ async fn phone(server: &str, email: &str, device: &str) -> Phone {
         device_name: device.to_owned(),
         expires: 300,
         auto_answer: false,
+        auto_voicemail: false,
         media: None,
     };
     Phone::start(config).await.unwrap_or_else(|e| panic!("{email} on {device} cannot start: {e}"))

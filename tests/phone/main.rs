@@ -24,6 +24,7 @@ async fn phone(base: &str, user: &Client, device: &str) -> Phone {
         device_name: device.to_owned(),
         expires: 300,
         auto_answer: false,
+        auto_voicemail: false,
         media: None,
     };
     Phone::start(config).await.expect("the phone starts")
@@ -280,6 +281,7 @@ async fn the_phone_refreshes_its_registration_before_it_lapses() {
         device_name: "Laptop".into(),
         expires: 3,
         auto_answer: false,
+        auto_voicemail: false,
         media: None,
     };
     let laptop = Phone::start(config).await.unwrap();

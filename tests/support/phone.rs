@@ -11,16 +11,26 @@ use crate::{Client, DEADLINE, TestServer};
 /// Starts `user`'s phone called `device` with audio on `devices` (calls over loopback,
 /// `config` for the rest), and waits until its push channel is open.
 pub async fn start_audio_phone(server: &TestServer, user: &Client, device: &str, config: MediaConfig, devices: AudioDevices) -> Phone {
+    start_phone(audio_phone_config(server, user, device, config, devices)).await
+}
+
+/// What `start_audio_phone` starts, for a test to change first.
+pub fn audio_phone_config(server: &TestServer, user: &Client, device: &str, config: MediaConfig, devices: AudioDevices) -> PhoneConfig {
     let config = MediaConfig { udp_addrs: vec!["127.0.0.1:0".to_owned()], ..config };
-    let config = PhoneConfig {
+    PhoneConfig {
         server: server.base.clone(),
         email: user.email.clone(),
         password: user.password.clone(),
         device_name: device.to_owned(),
         expires: 300,
         auto_answer: false,
+        auto_voicemail: false,
         media: Some(MediaSetup { config, devices }),
-    };
+    }
+}
+
+/// Starts a phone and waits until its push channel is open.
+pub async fn start_phone(config: PhoneConfig) -> Phone {
     let phone = Phone::start(config).await.expect("the phone starts");
     until(&phone, "the push channel is open", |s| s.connected).await;
     phone

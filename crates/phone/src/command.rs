@@ -15,8 +15,17 @@ pub enum Command {
     Decline {
         call: Option<String>,
     },
+    /// Hang up; after an unanswered call, send the voice message being recorded.
     Hangup {
         call: Option<String>,
+    },
+    /// Drop the voice message being recorded after an unanswered call.
+    Discard {
+        call: Option<String>,
+    },
+    /// Whether an unanswered call from here goes on to voicemail.
+    AutoVoicemail {
+        enabled: bool,
     },
     Hold {
         call: String,
@@ -71,7 +80,8 @@ pub enum Command {
     },
     /// Record my greeting (after a beep); it replaces the one I had.
     RecordGreeting,
-    DeleteGreeting,
+    /// Remove my greeting: callers hear the default one.
+    ClearGreeting,
     /// Stop recording and send what was recorded.
     StopRecording,
     /// Stop recording and send nothing.
@@ -114,6 +124,14 @@ impl Command {
             "answer" => Self::Answer { call: optional(1) },
             "decline" => Self::Decline { call: optional(1) },
             "hangup" => Self::Hangup { call: optional(1) },
+            "discard" => Self::Discard { call: optional(1) },
+            "auto-voicemail" => Self::AutoVoicemail {
+                enabled: match words.get(1).copied() {
+                    Some("on") => true,
+                    Some("off") => false,
+                    _ => return Err("'auto-voicemail' needs on or off".to_owned()),
+                },
+            },
             "hold" => Self::Hold { call: required(1, "a CALL")? },
             "resume" => Self::Resume { call: required(1, "a CALL")? },
             "mute" => Self::Mute { call: required(1, "a CALL")? },
@@ -136,35 +154,30 @@ impl Command {
             },
             "leave" => Self::LeaveMessage { to: required(1, "an EMAIL")?, prompt: true },
             "record" => Self::LeaveMessage { to: required(1, "an EMAIL")?, prompt: false },
-            "record-greeting" => Self::RecordGreeting,
-            "delete-greeting" => Self::DeleteGreeting,
-            "stop-recording" => Self::StopRecording,
+            "stop-recording" | "stop-greeting" => Self::StopRecording,
             "cancel-recording" => Self::CancelRecording,
-            "voicemail" => Self::parse_voicemail(&words[1..])?,
-            other => return Err(format!("unknown command '{other}'")),
-        })
-    }
-
-    /// `voicemail play ID`, `voicemail seek MS`, `voicemail save ID FILE`, ...
-    fn parse_voicemail(words: &[&str]) -> Result<Self, String> {
-        let id = || words.get(1).map(|w| (*w).to_owned()).ok_or(format!("'voicemail {}' needs an ID", words[0]));
-        Ok(match words.first().copied() {
-            Some("play") => Self::PlayMessage { id: id()? },
-            Some("pause") => Self::PauseMessage,
-            Some("resume") => Self::ResumeMessage,
-            Some("stop") => Self::StopMessage,
-            Some("seek") => {
-                Self::SeekMessage { position_ms: words.get(1).and_then(|w| w.parse().ok()).ok_or("'voicemail seek' needs a position in milliseconds")? }
-            }
-            Some("heard") => Self::MarkHeard { id: id()?, heard: true },
-            Some("unheard") => Self::MarkHeard { id: id()?, heard: false },
-            Some("delete") => Self::DeleteMessage { id: id()? },
-            Some("save") => Self::SaveMessage {
-                id: id()?,
-                file: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'voicemail save' needs an ID and a FILE")?.into(),
+            "record-greeting" => Self::RecordGreeting,
+            "clear-greeting" => Self::ClearGreeting,
+            "play-message" => Self::PlayMessage { id: required(1, "an ID")? },
+            "pause-message" => Self::PauseMessage,
+            "resume-message" => Self::ResumeMessage,
+            "seek-message" => Self::SeekMessage {
+                position_ms: words
+                    .get(1)
+                    .and_then(|w| w.parse::<f64>().ok())
+                    .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+                    .map(|seconds| (seconds * 1000.0).round() as u64)
+                    .ok_or("'seek-message' needs a position in SECONDS")?,
             },
-            Some(other) => return Err(format!("unknown voicemail command '{other}'")),
-            None => return Err("'voicemail' needs play, pause, resume, seek, stop, heard, unheard, delete or save".to_owned()),
+            "stop-message" => Self::StopMessage,
+            "heard-message" => Self::MarkHeard { id: required(1, "an ID")?, heard: true },
+            "unheard-message" => Self::MarkHeard { id: required(1, "an ID")?, heard: false },
+            "delete-message" => Self::DeleteMessage { id: required(1, "an ID")? },
+            "save-message" => Self::SaveMessage {
+                id: required(1, "an ID")?,
+                file: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'save-message' needs an ID and a FILE")?.into(),
+            },
+            other => return Err(format!("unknown command '{other}'")),
         })
     }
 }
@@ -191,14 +204,16 @@ mod tests {
     fn voicemail_lines_become_commands_or_say_what_is_missing() {
         assert_eq!(Command::parse("leave bob@example.com"), Ok(Command::LeaveMessage { to: "bob@example.com".into(), prompt: true }));
         assert_eq!(Command::parse("record bob@example.com"), Ok(Command::LeaveMessage { to: "bob@example.com".into(), prompt: false }));
-        assert_eq!(Command::parse("stop-recording"), Ok(Command::StopRecording));
-        assert_eq!(Command::parse("voicemail play m1"), Ok(Command::PlayMessage { id: "m1".into() }));
-        assert_eq!(Command::parse("voicemail seek 1500"), Ok(Command::SeekMessage { position_ms: 1500 }));
-        assert_eq!(Command::parse("voicemail seek soon"), Err("'voicemail seek' needs a position in milliseconds".into()));
-        assert_eq!(Command::parse("voicemail unheard m1"), Ok(Command::MarkHeard { id: "m1".into(), heard: false }));
-        assert_eq!(Command::parse("voicemail save m1 my message.opus"), Ok(Command::SaveMessage { id: "m1".into(), file: "my message.opus".into() }));
-        assert_eq!(Command::parse("voicemail play"), Err("'voicemail play' needs an ID".into()));
-        assert_eq!(Command::parse("voicemail rewind"), Err("unknown voicemail command 'rewind'".into()));
-        assert!(Command::parse("voicemail").is_err());
+        assert_eq!(Command::parse("discard c1"), Ok(Command::Discard { call: Some("c1".into()) }));
+        assert_eq!(Command::parse("auto-voicemail off"), Ok(Command::AutoVoicemail { enabled: false }));
+        assert_eq!(Command::parse("auto-voicemail maybe"), Err("'auto-voicemail' needs on or off".into()));
+        assert_eq!(Command::parse("stop-greeting"), Ok(Command::StopRecording));
+        assert_eq!(Command::parse("play-message m1"), Ok(Command::PlayMessage { id: "m1".into() }));
+        assert_eq!(Command::parse("seek-message 1.5"), Ok(Command::SeekMessage { position_ms: 1500 }));
+        assert_eq!(Command::parse("seek-message soon"), Err("'seek-message' needs a position in SECONDS".into()));
+        assert_eq!(Command::parse("seek-message -2"), Err("'seek-message' needs a position in SECONDS".into()));
+        assert_eq!(Command::parse("unheard-message m1"), Ok(Command::MarkHeard { id: "m1".into(), heard: false }));
+        assert_eq!(Command::parse("save-message m1 my message.opus"), Ok(Command::SaveMessage { id: "m1".into(), file: "my message.opus".into() }));
+        assert_eq!(Command::parse("play-message"), Err("'play-message' needs an ID".into()));
     }
 }

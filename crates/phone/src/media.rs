@@ -82,7 +82,7 @@ impl MediaAgent {
                 }
             }
             Change::MediaStop { call_id } => self.stop(&call_id).await,
-            Change::Ringing { .. } | Change::StopRinging { .. } | Change::Ended { .. } => {}
+            Change::Ringing { .. } | Change::StopRinging { .. } | Change::Ended { .. } | Change::CalleeMissed { .. } => {}
         }
     }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{DEADLINE, Running, one_shot, start_server};
+use common::{DEADLINE, Running, loud_ms, one_shot, start_server, wav_samples, write_tone_wav};
 use serde_json::Value;
 
 #[tokio::test]
@@ -95,14 +95,6 @@ async fn a_wrong_password_or_an_absent_server_is_a_readable_error() {
     assert!(reply["error"]["message"].as_str().unwrap().contains("cannot be reached"), "{reply}");
 }
 
-/// Writes `seconds` of a 440 Hz tone as a 48 kHz mono WAV file at `path`.
-fn write_tone_wav(path: &std::path::Path, seconds: f64) {
-    use restphone_media::device::{AudioSink, WavSink};
-    let mut sink = WavSink::create(path).unwrap();
-    sink.write(&restphone_media::tone::Tone::new(440.0, 8_000).next_frame((seconds * 48_000.0) as usize)).unwrap();
-    sink.finish().unwrap();
-}
-
 #[tokio::test]
 async fn a_voice_message_is_left_listed_saved_and_deleted() {
     let dir = tempfile::tempdir().unwrap();
@@ -111,7 +103,7 @@ async fn a_voice_message_is_left_listed_saved_and_deleted() {
     assert!(one_shot(&base, alice, &["signup"]).await.0);
     assert!(one_shot(&base, bob, &["signup"]).await.0);
     let wav = dir.path().join("tone.wav");
-    write_tone_wav(&wav, 1.5);
+    write_tone_wav(&wav, 440.0, 1.5);
     let wav = wav.to_str().unwrap();
 
     let (ok, left) = one_shot(&base, bob, &["leave", alice, "--play", wav]).await;
@@ -148,11 +140,8 @@ async fn a_voice_message_is_left_listed_saved_and_deleted() {
     let played = dir.path().join("played.wav");
     let (ok, reply) = one_shot(&base, alice, &["voicemail", "play", id, "--record", played.to_str().unwrap()]).await;
     assert!(ok, "{reply}");
-    let mut speaker = restphone_media::device::WavSource::open(&played).unwrap();
-    let mut pcm = vec![0; speaker.remaining()];
-    restphone_media::device::AudioSource::read(&mut speaker, &mut pcm).unwrap();
-    let loud: Vec<usize> = pcm.iter().enumerate().filter(|(_, s)| s.unsigned_abs() > 2_000).map(|(i, _)| i).collect();
-    let tone_ms = (loud.last().unwrap() - loud.first().unwrap()) / 48;
+    let pcm = wav_samples(&played);
+    let tone_ms = loud_ms(&pcm);
     assert!(tone_ms.abs_diff(1500) <= 100, "the tone played for {tone_ms} ms");
     assert!(restphone_media::analysis::dominant_tone_ratio(&pcm, 440.0) > 100.0);
     assert_eq!(one_shot(&base, alice, &["voicemail", "list"]).await.1[0]["heard"], true);
@@ -170,7 +159,7 @@ async fn leave_refuses_unknown_users_and_unusable_wav_files() {
     let base = start_server(&dir.path().join("server")).await;
     assert!(one_shot(&base, "bob@example.com", &["signup"]).await.0);
     let wav = dir.path().join("x.wav");
-    write_tone_wav(&wav, 0.2);
+    write_tone_wav(&wav, 440.0, 0.2);
     let leave = |file: std::path::PathBuf| {
         let base = base.clone();
         async move { one_shot(&base, "bob@example.com", &["leave", "alice@example.com", "--play", file.to_str().unwrap()]).await }

@@ -115,7 +115,7 @@ export type Command =
   | { command: "push" | "answer_on"; call: string; device: string }
   | { command: "dial_from"; device: string; to: string }
   | { command: "leave_message"; to: string; prompt: boolean }
-  | { command: "record_greeting" | "delete_greeting" | "stop_recording" | "cancel_recording" }
+  | { command: "record_greeting" | "clear_greeting" | "stop_recording" | "cancel_recording" }
   | { command: "pause_message" | "resume_message" | "stop_message" }
   | { command: "play_message" | "delete_message"; id: string }
   | { command: "seek_message"; position_ms: number }

@@ -118,6 +118,7 @@ async fn phone(base: &str, email: &str, device: &str, hz: f64, ear: TimedSink) -
         device_name: device.to_owned(),
         expires: 600,
         auto_answer: false,
+        auto_voicemail: false,
         media: Some(media),
     };
     let phone = Phone::start(config).await?;

@@ -48,6 +48,7 @@ async fn phone(base: &str, email: &str, device: String) -> BenchResult<Phone> {
         device_name: device,
         expires: 600,
         auto_answer: false,
+        auto_voicemail: false,
         media: None,
     };
     let phone = Phone::start(config).await?;

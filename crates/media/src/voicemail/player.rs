@@ -127,6 +127,8 @@ async fn play<S: RangeSource>(source: S, devices: AudioDevices, mut controls: mp
     loop {
         let playing = status.borrow().state == PlayerState::Playing;
         tokio::select! {
+            // A seek sent with the start is done before the first frame plays.
+            biased;
             control = controls.recv() => {
                 let Some(control) = control else { return };
                 let state = status.borrow().state;

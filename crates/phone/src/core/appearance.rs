@@ -21,6 +21,9 @@ pub struct Appearance {
     pub answered_at: Option<DateTime<Utc>>,
     pub ended: Option<Ended>,
     pub muted: bool,
+    /// Seconds of the voice message left after this call went unanswered (while it
+    /// records and once sent); null otherwise.
+    pub recorded_seconds: Option<u64>,
     pub actions: Vec<Action>,
 }
 
@@ -52,6 +55,9 @@ pub enum AppearanceState {
     Active,
     /// Someone in the call holds it.
     Held,
+    /// My outgoing call went unanswered and my phone is taking a voice message for the
+    /// callee (greeting, beep, recording, upload). `hangup` sends it, `discard` drops it.
+    Voicemail,
     Ended,
 }
 
@@ -108,6 +114,8 @@ pub enum Action {
     HangupRemote,
     /// The callee did not take the call (no answer, declined, no device): leave a voice message.
     LeaveMessage,
+    /// Drop the voice message being recorded after the call, sending nothing.
+    Discard,
 }
 
 /// What this device knows about a call beyond what the server says.
@@ -153,8 +161,21 @@ impl Appearance {
             answered_at: call.answered_at,
             ended,
             muted: local.muted,
+            recorded_seconds: None,
             actions,
         })
+    }
+
+    /// The ended call as it goes on into voicemail: while `in_progress` the call shows
+    /// state `voicemail` with what may be done to the message; after, it shows as ended
+    /// with the length of the message left.
+    pub fn leaving_message(mut self, recorded_ms: u64, in_progress: bool) -> Self {
+        self.recorded_seconds = Some(recorded_ms / 1000);
+        if in_progress {
+            self.state = AppearanceState::Voicemail;
+            self.actions = vec![Action::Hangup, Action::Discard];
+        }
+        self
     }
 }
 
@@ -214,7 +235,7 @@ pub fn allowed_actions(state: AppearanceState, where_: &Where, other_devices: us
         (AppearanceState::Held, Where::Here) => vec![Action::Resume, Action::Hangup],
         (AppearanceState::Active | AppearanceState::Held, Where::Elsewhere { .. }) => vec![Action::Pull, Action::HangupRemote],
         (AppearanceState::Active | AppearanceState::Held, Where::Nowhere) => vec![Action::Pull, Action::Hangup],
-        (AppearanceState::Ended, _) => vec![],
+        (AppearanceState::Voicemail | AppearanceState::Ended, _) => vec![],
     };
     let tap_other = match (state, where_) {
         (AppearanceState::Ringing, _) => Some(Action::AnswerOn),
@@ -235,6 +256,17 @@ mod tests {
 
     fn seen(call: &Call) -> Appearance {
         Appearance::of(call, &me(), &my_devices(), LocalState::default()).expect("Alice takes part")
+    }
+
+    #[test]
+    fn an_unanswered_call_shows_the_voice_message_being_left_then_its_length() {
+        let mut missed = call(CallState::Ended, Role::Caller, ParticipantState::Left, None, None);
+        missed.ended = Some(Ending { reason: EndReason::Noanswer, by: None, at: at(30) });
+        let recording = seen(&missed).leaving_message(4_250, true);
+        assert_eq!((recording.state, recording.actions.clone(), recording.recorded_seconds), (AppearanceState::Voicemail, vec![Action::Hangup, Action::Discard], Some(4)));
+        let sent = seen(&missed).leaving_message(4_250, false);
+        assert_eq!((sent.state, sent.recorded_seconds), (AppearanceState::Ended, Some(4)));
+        assert_eq!(serde_json::to_value(&recording).unwrap()["state"], json!("voicemail"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use restphone_api::call::{Call, EndReason};
 
-use super::appearance::{Appearance, AppearanceState, LocalState, Where, legs};
+use super::appearance::{Appearance, AppearanceState, Direction, Ended, LocalState, Where, legs};
 use super::identity::{Me, MyDevices};
 
 /// What an update asks the shell to do on this device.
@@ -25,6 +25,9 @@ pub enum Change {
     MediaStop { call_id: String },
     /// A call this device knew ended; the reason is None when it vanished unseen.
     Ended { call_id: String, reason: Option<EndReason> },
+    /// A call placed from this device ended without the callee taking it (no answer,
+    /// declined, no device of theirs): the caller may leave a voice message.
+    CalleeMissed { call_id: String, callee: String },
 }
 
 /// Which side of the session exchange this device takes when its media starts.
@@ -52,6 +55,9 @@ struct Standing {
     ringing: bool,
     handled_here: bool,
     ended: bool,
+    /// Outgoing and ended without the callee taking it.
+    callee_missed: bool,
+    peer_email: String,
     peer_session: Option<String>,
 }
 
@@ -177,6 +183,8 @@ impl CallBook {
             ringing: appearance.state == AppearanceState::Ringing,
             handled_here: appearance.where_ == Where::Here,
             ended: appearance.state == AppearanceState::Ended,
+            callee_missed: appearance.direction == Direction::Outgoing && appearance.ended.as_ref().is_some_and(Ended::callee_missed),
+            peer_email: peer.email.clone(),
             peer_session: peer.session.clone(),
         })
     }
@@ -208,6 +216,9 @@ fn changes_between(call: &Call, before: Option<&Standing>, after: &Standing) -> 
     }
     if known && after.ended && !before.ended {
         changes.push(Change::Ended { call_id: call_id(), reason: call.ended.as_ref().map(|ending| ending.reason) });
+    }
+    if before.handled_here && after.callee_missed {
+        changes.push(Change::CalleeMissed { call_id: call_id(), callee: after.peer_email.clone() });
     }
     changes
 }
@@ -289,6 +300,30 @@ mod tests {
         let answered = call(CallState::Answered, Role::Caller, ParticipantState::Connected, Some(HERE), Some("bob-answer"));
         let renegotiated = Change::MediaRenegotiate { call_id: "c1".to_owned(), remote_session: Some("bob-answer".to_owned()) };
         assert_eq!(book.apply_call(answered), vec![renegotiated]);
+    }
+
+    fn missed(reason: EndReason) -> Call {
+        let mut ended = call(CallState::Ended, Role::Caller, ParticipantState::Left, None, None);
+        ended.ended = Some(Ending { reason, by: None, at: at(30) });
+        ended
+    }
+
+    #[test]
+    fn an_outgoing_call_the_callee_never_took_offers_voicemail_only_on_the_device_that_placed_it() {
+        let callee_missed = |reason| {
+            let mut book = book();
+            book.apply_call(call(CallState::Alerting, Role::Caller, ParticipantState::Dialing, Some(HERE), None));
+            book.apply_call(missed(reason))
+        };
+        let offered = Change::CalleeMissed { call_id: "c1".to_owned(), callee: "bob@example.com".to_owned() };
+        for reason in [EndReason::Noanswer, EndReason::Declined, EndReason::Unavailable] {
+            assert_eq!(callee_missed(reason), vec![Change::MediaStop { call_id: "c1".to_owned() }, ended("c1", Some(reason)), offered.clone()]);
+        }
+        assert!(!callee_missed(EndReason::Cancelled).contains(&offered), "I hung up myself");
+
+        let mut elsewhere = book();
+        elsewhere.apply_call(call(CallState::Alerting, Role::Caller, ParticipantState::Dialing, Some(DESK_PHONE), None));
+        assert_eq!(elsewhere.apply_call(missed(EndReason::Noanswer)), vec![ended("c1", Some(EndReason::Noanswer))], "the desk phone placed it");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the user's commands do.
 
-use restphone_api::call::CallEvent;
+use restphone_api::call::{CallEvent, EndReason};
 
 use super::owner::Owner;
 use crate::command::Command;
@@ -38,7 +38,14 @@ impl Owner {
         match command {
             Command::Dial { to } => {
                 let created = self.client.dial(&to, None).await?;
-                self.take(&created.id).await
+                match self.take(&created.id).await {
+                    Err(error) if self.ended_unavailable(&created.id).await => {
+                        tracing::info!(%error, "the callee has no device");
+                        self.offer_voicemail(created.id.clone(), to).await;
+                        Ok(serde_json::json!({ "call": created.id }))
+                    }
+                    taken => taken,
+                }
             }
             Command::Answer { call } => {
                 let call = self.pick(call, &[Ringing], "answer")?;
@@ -47,6 +54,19 @@ impl Owner {
             Command::Decline { call } => {
                 let call = self.pick(call, &[Ringing], "decline")?;
                 self.report(&call, CallEvent::Declined).await
+            }
+            Command::Hangup { call } if self.voicemail.leaving_after(call.as_deref()).is_some() => {
+                self.voicemail.stop_recording()?;
+                Ok(serde_json::json!({ "call": call, "voicemail": "sent" }))
+            }
+            Command::Discard { call } => {
+                let call = self.voicemail.leaving_after(call.as_deref()).ok_or_else(|| PhoneError::NotPossible("no voice message is being left after that call".to_owned()))?;
+                self.voicemail.cancel_recording()?;
+                Ok(serde_json::json!({ "call": call, "voicemail": "discarded" }))
+            }
+            Command::AutoVoicemail { enabled } => {
+                self.config.auto_voicemail = enabled;
+                Ok(serde_json::json!({ "auto_voicemail": enabled }))
             }
             Command::Hangup { call } => {
                 let call = self.pick(call, &[Active, Held, Dialing, Alerting], "hang up")?;
@@ -96,7 +116,7 @@ impl Owner {
             }
             command @ (Command::LeaveMessage { .. }
             | Command::RecordGreeting
-            | Command::DeleteGreeting
+            | Command::ClearGreeting
             | Command::StopRecording
             | Command::CancelRecording
             | Command::PlayMessage { .. }
@@ -108,6 +128,12 @@ impl Owner {
             | Command::DeleteMessage { .. }
             | Command::SaveMessage { .. }) => self.execute_voicemail(command).await,
         }
+    }
+
+    /// A callee with no registered device ends the call as it is created.
+    async fn ended_unavailable(&mut self, call_id: &str) -> bool {
+        self.follow(call_id).await;
+        self.book.appearance(call_id).and_then(|call| call.ended).is_some_and(|ended| ended.reason == Some(EndReason::Unavailable))
     }
 
     async fn report(&mut self, call_id: &str, event: CallEvent) -> Result<serde_json::Value, PhoneError> {

@@ -30,7 +30,7 @@ impl Owner {
         match command {
             Command::LeaveMessage { to, prompt } => {
                 self.devices_free()?;
-                self.voicemail.leave(to.clone(), prompt).await?;
+                self.voicemail.leave(to.clone(), prompt, None).await?;
                 Ok(serde_json::json!({ "recording_for": to }))
             }
             Command::RecordGreeting => {
@@ -38,7 +38,7 @@ impl Owner {
                 self.voicemail.record_greeting().await?;
                 Ok(serde_json::json!({ "recording_for": null }))
             }
-            Command::DeleteGreeting => self.client.delete_greeting().await.map(|()| done),
+            Command::ClearGreeting => self.client.delete_greeting().await.map(|()| done),
             Command::StopRecording => self.voicemail.stop_recording().map(|()| done),
             Command::CancelRecording => self.voicemail.cancel_recording().map(|()| done),
             Command::PlayMessage { id } => {

@@ -31,6 +31,9 @@ pub struct PhoneConfig {
     /// Registration lifetime asked for, in seconds.
     pub expires: u32,
     pub auto_answer: bool,
+    /// When my call from this device goes unanswered (no answer, declined, no device),
+    /// go on to leave a voice message: greeting, beep, recording.
+    pub auto_voicemail: bool,
     /// Audio for calls; without it calls still connect, silently.
     pub media: Option<MediaSetup>,
 }

@@ -21,7 +21,7 @@ use crate::error::PhoneError;
 use crate::media::QualityByCall;
 use crate::push::PushInput;
 use crate::snapshot::{DeviceView, Notice, Snapshot};
-use crate::voicemail::{Voicemail, VoicemailView};
+use crate::voicemail::{RecordingStage, Voicemail, VoicemailView};
 
 /// How often the list of who is online is read again.
 const CONTACTS_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
@@ -84,7 +84,7 @@ impl Owner {
             device_name: self.config.device_name.clone(),
             connected: self.connected,
             devices,
-            calls: self.book.snapshot(),
+            calls: self.calls_with_voicemail(),
             online: self.online.clone(),
             unheard_messages: self.mailbox.iter().filter(|m| !m.heard).count(),
             messages: self.mailbox.clone(),
@@ -92,6 +92,30 @@ impl Owner {
             quality: self.quality.borrow().clone(),
         };
         self.snapshot.send_replace(snapshot);
+    }
+
+    /// The calls, with the one a voice message is being left after (or was) showing it.
+    fn calls_with_voicemail(&self) -> Vec<crate::core::appearance::Appearance> {
+        let view = self.voicemail_view.borrow();
+        let recording = view.recording.as_ref().filter(|r| r.stage != RecordingStage::Failed && r.stage != RecordingStage::Cancelled);
+        let after_call = |id: &str| recording.filter(|r| r.call.as_deref() == Some(id));
+        let calls = self.book.snapshot().into_iter();
+        calls.map(|call| match after_call(&call.id) {
+            Some(recording) => call.leaving_message(recording.recorded_ms, !recording.stage.is_over()),
+            None => call,
+        })
+        .collect()
+    }
+
+    /// My call from this device went unanswered: take a voice message for the callee,
+    /// unless the user turned that off.
+    pub(super) async fn offer_voicemail(&mut self, call_id: String, callee: String) {
+        if !self.config.auto_voicemail {
+            return;
+        }
+        if let Err(error) = self.voicemail.leave(callee, true, Some(call_id)).await {
+            tracing::info!(%error, "no voice message after the unanswered call");
+        }
     }
 
     pub(super) async fn reload_devices(&mut self) -> Result<(), PhoneError> {
@@ -228,6 +252,7 @@ impl Owner {
                 Change::Ended { call_id, .. } => {
                     self.alerted.remove(&call_id);
                 }
+                Change::CalleeMissed { call_id, callee } => self.offer_voicemail(call_id, callee).await,
                 Change::MediaStart { .. } => {
                     self.voicemail.make_way_for_a_call().await;
                     let _ = self.media.send(change);

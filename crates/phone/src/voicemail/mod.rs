@@ -39,9 +39,17 @@ impl Voicemail {
     }
 
     /// Records a voice message for `to` (after their greeting and a beep when
-    /// `prompt`) and sends it when the caller stops, the input ends or the limit is reached.
-    pub(crate) async fn leave(&mut self, to: String, prompt: bool) -> Result<(), PhoneError> {
-        self.record(Destination::Mailbox { to, prompt }).await
+    /// `prompt`), following unanswered `call` if any, and sends it when the caller
+    /// stops, the input ends or the limit is reached.
+    pub(crate) async fn leave(&mut self, to: String, prompt: bool, call: Option<String>) -> Result<(), PhoneError> {
+        self.record(Destination::Mailbox { to, prompt, call }).await
+    }
+
+    /// Whether a message is being left after `call` (any call when `None`); which call.
+    pub(crate) fn leaving_after(&self, call: Option<&str>) -> Option<String> {
+        let view = self.view.borrow();
+        let recording = view.recording.as_ref().filter(|r| !r.stage.is_over())?;
+        recording.call.clone().filter(|id| call.is_none_or(|call| call == id))
     }
 
     /// Records my greeting (after a beep) and stores it on the server.

@@ -14,15 +14,16 @@ use super::view::{RecordingStage, RecordingView, VoicemailView};
 use crate::client::ServerClient;
 use crate::error::PhoneError;
 
-/// The longest voice message.
-pub const MESSAGE_LIMIT: Duration = Duration::from_secs(5 * 60);
+/// The longest voice message: it stops itself here.
+pub const MESSAGE_LIMIT: Duration = Duration::from_secs(3 * 60);
 /// The longest greeting (the server refuses longer ones).
 pub const GREETING_LIMIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone)]
 pub(super) enum Destination {
-    /// A message for `to`; `prompt` plays their greeting and a beep first.
-    Mailbox { to: String, prompt: bool },
+    /// A message for `to`, after unanswered `call` if any; `prompt` plays their
+    /// greeting and a beep first.
+    Mailbox { to: String, prompt: bool, call: Option<String> },
     /// My own greeting.
     Greeting,
 }
@@ -62,12 +63,12 @@ impl Recording {
             Destination::Mailbox { prompt: true, .. } => RecordingStage::Prompt,
             _ => RecordingStage::Recording,
         };
-        let to = match &destination {
-            Destination::Mailbox { to, .. } => Some(to.clone()),
-            Destination::Greeting => None,
+        let (to, call) = match &destination {
+            Destination::Mailbox { to, call, .. } => (Some(to.clone()), call.clone()),
+            Destination::Greeting => (None, None),
         };
         let limit_ms = u64::try_from(destination.limit().as_millis()).unwrap_or(u64::MAX);
-        view.send_modify(|view| view.recording = Some(RecordingView { to, stage: first_stage, recorded_ms: 0, limit_ms, error: None }));
+        view.send_modify(|view| view.recording = Some(RecordingView { to, call, stage: first_stage, recorded_ms: 0, limit_ms, error: None }));
         let (stop, stopped) = watch::channel(false);
         let discarded = Arc::new(AtomicBool::new(false));
         let task_discarded = Arc::clone(&discarded);
@@ -110,7 +111,7 @@ async fn run(
     // Held from the prompt through the recording, so the devices are not closed and
     // reopened between the beep and the first recorded frame.
     let _in_use = devices.use_devices_async().await.map_err(media_error)?;
-    if let Destination::Mailbox { to, prompt: true } = destination {
+    if let Destination::Mailbox { to, prompt: true, .. } = destination {
         // Without their own greeting (or when it cannot be read), callers hear the default one.
         let greeting = client.greeting(to).await.unwrap_or_else(|error| {
             tracing::info!(%error, "the callee's greeting cannot be read; playing the default");

@@ -15,6 +15,8 @@ pub struct VoicemailView {
 pub struct RecordingView {
     /// Whose mailbox it goes to; `None` for my own greeting.
     pub to: Option<String>,
+    /// The unanswered call it follows, when it does.
+    pub call: Option<String>,
     pub stage: RecordingStage,
     pub recorded_ms: u64,
     /// Recording stops by itself here.
@@ -49,6 +51,8 @@ impl RecordingStage {
 pub struct PlaybackView {
     pub message: String,
     pub state: PlayerState,
+    /// Sound is coming out now (the state is `playing`).
+    pub playing: bool,
     pub position_ms: u64,
     pub duration_ms: u64,
     pub error: Option<String>,
@@ -56,6 +60,6 @@ pub struct PlaybackView {
 
 impl PlaybackView {
     pub fn new(message: &str, status: &PlayerStatus) -> Self {
-        Self { message: message.to_owned(), state: status.state, position_ms: status.position_ms, duration_ms: status.duration_ms, error: status.error.clone() }
+        Self { message: message.to_owned(), state: status.state, playing: status.state == PlayerState::Playing, position_ms: status.position_ms, duration_ms: status.duration_ms, error: status.error.clone() }
     }
 }

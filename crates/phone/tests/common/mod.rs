@@ -76,3 +76,27 @@ impl Running {
         }
     }
 }
+
+/// Writes `seconds` of a tone of `hz` as a 48 kHz mono WAV file at `path`.
+pub fn write_tone_wav(path: &std::path::Path, hz: f64, seconds: f64) {
+    use restphone_media::device::{AudioSink, WavSink};
+    let mut sink = WavSink::create(path).unwrap();
+    sink.write(&restphone_media::tone::Tone::new(hz, 8_000).next_frame((seconds * 48_000.0) as usize)).unwrap();
+    sink.finish().unwrap();
+}
+
+/// Every sample of a 48 kHz mono WAV file.
+pub fn wav_samples(path: &std::path::Path) -> Vec<i16> {
+    use restphone_media::device::{AudioSource, WavSource};
+    let mut wav = WavSource::open(path).unwrap();
+    let mut pcm = vec![0; wav.remaining()];
+    wav.read(&mut pcm).unwrap();
+    pcm
+}
+
+/// How long a tone (amplitude 8,000) lasts in `pcm`, from its first loud sample to its last.
+pub fn loud_ms(pcm: &[i16]) -> usize {
+    let first = pcm.iter().position(|s| s.unsigned_abs() > 2_000);
+    let last = pcm.iter().rposition(|s| s.unsigned_abs() > 2_000);
+    first.zip(last).map_or(0, |(first, last)| (last - first) / 48)
+}

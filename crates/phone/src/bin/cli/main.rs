@@ -9,13 +9,11 @@
 mod audio;
 mod voicemail;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use restphone_media::device::WavSource;
 use restphone_media::system_audio::list_devices;
-use restphone_media::voicemail::record_ogg_opus;
 use restphone_phone::client::ServerClient;
 use restphone_phone::voicemail::MESSAGE_LIMIT;
 use restphone_phone::{Command, Phone, PhoneConfig, PhoneError};
@@ -50,7 +48,7 @@ enum Action {
     Calls,
     /// Send a text message.
     Message { to: String, text: Vec<String> },
-    /// Leave a voice message: FILE (48 kHz 16-bit WAV, at most 5 minutes used) is encoded to Ogg Opus.
+    /// Leave a voice message: FILE (48 kHz 16-bit WAV, at most 3 minutes used) is encoded to Ogg Opus.
     Leave {
         to: String,
         #[arg(long, value_name = "FILE")]
@@ -61,11 +59,19 @@ enum Action {
         #[command(subcommand)]
         action: voicemail::Voicemail,
     },
+    /// My voicemail greeting.
+    Greeting {
+        #[command(subcommand)]
+        action: voicemail::Greeting,
+    },
     /// Run the phone, reading commands from standard input.
     Run {
         /// Answer every incoming call.
         #[arg(long)]
         auto_answer: bool,
+        /// Do not go on to leave a voice message when my call goes unanswered.
+        #[arg(long)]
+        no_voicemail: bool,
         /// Registration lifetime to ask for, in seconds.
         #[arg(long, default_value_t = 300)]
         expires: u32,
@@ -98,7 +104,7 @@ async fn main() -> ExitCode {
             let (to, text) = (to.clone(), text.join(" "));
             one_shot(&args, |client| async move { client.send_text(&to, &text).await.map(|m| json!(m)) }).await
         }
-        Action::Leave { ref to, ref play } => match record_wav(play) {
+        Action::Leave { ref to, ref play } => match voicemail::encode_wav(play, MESSAGE_LIMIT) {
             Ok(ogg) => {
                 let to = to.clone();
                 one_shot(&args, |client| async move { leave(&client, &to, ogg).await }).await
@@ -106,8 +112,9 @@ async fn main() -> ExitCode {
             Err(error) => Err(error),
         },
         Action::Voicemail { ref action } => one_shot(&args, |client| async move { voicemail::run(&client, action).await }).await,
+        Action::Greeting { ref action } => one_shot(&args, |client| async move { voicemail::greeting(&client, action).await }).await,
         Action::AudioDevices => list_devices().map(|devices| json!(devices)).map_err(|error| PhoneError::NotPossible(error.to_string())),
-        Action::Run { auto_answer, expires, ref audio } => match audio.open() {
+        Action::Run { auto_answer, no_voicemail, expires, ref audio } => match audio.open() {
             Ok(media) => {
                 let config = PhoneConfig {
                     server: args.server.clone(),
@@ -116,6 +123,7 @@ async fn main() -> ExitCode {
                     device_name: args.device.clone(),
                     expires,
                     auto_answer,
+                    auto_voicemail: !no_voicemail,
                     media: Some(media.clone()),
                 };
                 let result = run(config).await;
@@ -149,15 +157,8 @@ where
     result
 }
 
-/// Encodes the WAV file at `path` as an Ogg Opus voice message.
-fn record_wav(path: &Path) -> Result<Vec<u8>, PhoneError> {
-    let cannot = |error: restphone_media::MediaError| PhoneError::NotPossible(format!("cannot use {}: {error}", path.display()));
-    let mut source = WavSource::open(path).map_err(cannot)?;
-    record_ogg_opus(&mut source, MESSAGE_LIMIT).map_err(cannot)
-}
-
 async fn leave(client: &ServerClient, to: &str, ogg: Vec<u8>) -> Result<serde_json::Value, PhoneError> {
-    let duration_ms = oggopus::inspect(&ogg).map_err(|e| PhoneError::NotPossible(format!("the recording is not valid Ogg Opus: {e}")))?.duration_ms;
+    let duration_ms = voicemail::duration_ms(&ogg)?;
     let created = client.leave_voice_message(to, ogg).await?;
     Ok(json!({ "ok": true, "message": created.url, "duration_ms": duration_ms }))
 }
