@@ -14,8 +14,8 @@ use restphone_media::tone::Tone;
 use restphone_phone::voicemail::RecordingStage;
 use restphone_phone::{Command, Phone, PhoneConfig, Snapshot};
 use restphone_system_tests::phone::{audio_phone_config, field, start_audio_phone, start_phone, state, until};
-use serde_json::json;
 use restphone_system_tests::{Client, TestServer};
+use serde_json::json;
 
 const TONE_HZ: f64 = 440.0;
 const GREETING_HZ: f64 = 700.0;
@@ -101,7 +101,8 @@ async fn an_unanswered_call_goes_to_voicemail_that_both_devices_see_and_the_lapt
     until(&laptop, "the greeting is stored", |s| recording_stage(s) == Some(RecordingStage::Sent)).await;
     let greeting_ms = laptop.snapshots().borrow().voicemail.recording.as_ref().unwrap().recorded_ms;
     assert_opusinfo(&only_file(server.data_dir().join("greetings")), greeting_ms);
-    let desk = start_audio_phone(&server, &alice, "Desk", MediaConfig::default(), AudioDevices::new(Box::new(SilenceSource), Box::new(CaptureSink::new()))).await;
+    let desk =
+        start_audio_phone(&server, &alice, "Desk", MediaConfig::default(), AudioDevices::new(Box::new(SilenceSource), Box::new(CaptureSink::new()))).await;
 
     // Bob calls, neither device answers: after the ring timeout his phone goes on to voicemail.
     let bob_ear = CaptureSink::new();
@@ -112,7 +113,8 @@ async fn an_unanswered_call_goes_to_voicemail_that_both_devices_see_and_the_lapt
     let voicemail = until(&bob, "the call goes to voicemail", |s| state(s, &call) == "voicemail").await;
     assert_eq!(field(&voicemail, &call, "actions"), json!(["hangup", "discard"]));
     assert_eq!(field(&voicemail, &call, "ended")["reason"], json!("noanswer"));
-    let recording = until_within(&bob, RECORDING_DEADLINE, "Bob records after the greeting and beep", |s| recording_stage(s) == Some(RecordingStage::Recording)).await;
+    let recording =
+        until_within(&bob, RECORDING_DEADLINE, "Bob records after the greeting and beep", |s| recording_stage(s) == Some(RecordingStage::Recording)).await;
     let heard = bob_ear.samples();
     assert!(has_tone(&heard, GREETING_HZ), "Bob hears Alice's 700 Hz greeting");
     assert!(has_tone(&heard, BEEP_HZ), "then the beep");
@@ -169,7 +171,8 @@ async fn a_declined_call_and_a_user_without_devices_take_messages_and_a_discarde
     let alice = Client::sign_up(&server.base, "alice").await;
     let bob_account = Client::sign_up(&server.base, "bob").await;
     let carol = Client::sign_up(&server.base, "carol").await;
-    let laptop = start_audio_phone(&server, &alice, "Laptop", MediaConfig::default(), AudioDevices::new(Box::new(SilenceSource), Box::new(CaptureSink::new()))).await;
+    let laptop =
+        start_audio_phone(&server, &alice, "Laptop", MediaConfig::default(), AudioDevices::new(Box::new(SilenceSource), Box::new(CaptureSink::new()))).await;
     let bob = start_bob(&server, &bob_account, &CaptureSink::new()).await;
 
     // Alice declines: Bob hears the default prompt and leaves a message.
@@ -193,7 +196,10 @@ async fn a_declined_call_and_a_user_without_devices_take_messages_and_a_discarde
 
     // Discarded: nothing arrives, and there is nothing left to hang up or discard.
     let call = bob.execute(Command::Dial { to: carol.email.clone() }).await.unwrap()["call"].as_str().unwrap().to_owned();
-    until_within(&bob, RECORDING_DEADLINE, "Bob records", |s| s.voicemail.recording.as_ref().is_some_and(|r| r.call.as_deref() == Some(call.as_str()) && r.recorded_ms >= 300)).await;
+    until_within(&bob, RECORDING_DEADLINE, "Bob records", |s| {
+        s.voicemail.recording.as_ref().is_some_and(|r| r.call.as_deref() == Some(call.as_str()) && r.recorded_ms >= 300)
+    })
+    .await;
     bob.execute(Command::Discard { call: Some(call.clone()) }).await.unwrap();
     let discarded = until(&bob, "the message is discarded", |s| recording_stage(s) == Some(RecordingStage::Cancelled)).await;
     assert_eq!((state(&discarded, &call), field(&discarded, &call, "recorded_seconds")), (json!("ended"), json!(null)));
@@ -207,7 +213,8 @@ async fn without_a_greeting_the_default_prompt_plays_and_a_message_can_be_left_w
     let server = TestServer::start().await;
     let alice = Client::sign_up(&server.base, "alice").await;
     let bob_account = Client::sign_up(&server.base, "bob").await;
-    let laptop = start_audio_phone(&server, &alice, "Laptop", MediaConfig::default(), AudioDevices::new(Box::new(SilenceSource), Box::new(CaptureSink::new()))).await;
+    let laptop =
+        start_audio_phone(&server, &alice, "Laptop", MediaConfig::default(), AudioDevices::new(Box::new(SilenceSource), Box::new(CaptureSink::new()))).await;
 
     // Alice has no greeting: Bob hears the default (spoken) prompt, then the beep.
     let bob_ear = CaptureSink::new();

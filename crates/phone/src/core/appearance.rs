@@ -263,7 +263,10 @@ mod tests {
         let mut missed = call(CallState::Ended, Role::Caller, ParticipantState::Left, None, None);
         missed.ended = Some(Ending { reason: EndReason::Noanswer, by: None, at: at(30) });
         let recording = seen(&missed).leaving_message(4_250, true);
-        assert_eq!((recording.state, recording.actions.clone(), recording.recorded_seconds), (AppearanceState::Voicemail, vec![Action::Hangup, Action::Discard], Some(4)));
+        assert_eq!(
+            (recording.state, recording.actions.clone(), recording.recorded_seconds),
+            (AppearanceState::Voicemail, vec![Action::Hangup, Action::Discard], Some(4))
+        );
         let sent = seen(&missed).leaving_message(4_250, false);
         assert_eq!((sent.state, sent.recorded_seconds), (AppearanceState::Ended, Some(4)));
         assert_eq!(serde_json::to_value(&recording).unwrap()["state"], json!("voicemail"));

@@ -60,7 +60,10 @@ impl Owner {
                 Ok(serde_json::json!({ "call": call, "voicemail": "sent" }))
             }
             Command::Discard { call } => {
-                let call = self.voicemail.leaving_after(call.as_deref()).ok_or_else(|| PhoneError::NotPossible("no voice message is being left after that call".to_owned()))?;
+                let call = self
+                    .voicemail
+                    .leaving_after(call.as_deref())
+                    .ok_or_else(|| PhoneError::NotPossible("no voice message is being left after that call".to_owned()))?;
                 self.voicemail.cancel_recording()?;
                 Ok(serde_json::json!({ "call": call, "voicemail": "discarded" }))
             }

@@ -100,11 +100,12 @@ impl Owner {
         let recording = view.recording.as_ref().filter(|r| r.stage != RecordingStage::Failed && r.stage != RecordingStage::Cancelled);
         let after_call = |id: &str| recording.filter(|r| r.call.as_deref() == Some(id));
         let calls = self.book.snapshot().into_iter();
-        calls.map(|call| match after_call(&call.id) {
-            Some(recording) => call.leaving_message(recording.recorded_ms, !recording.stage.is_over()),
-            None => call,
-        })
-        .collect()
+        calls
+            .map(|call| match after_call(&call.id) {
+                Some(recording) => call.leaving_message(recording.recorded_ms, !recording.stage.is_over()),
+                None => call,
+            })
+            .collect()
     }
 
     /// My call from this device went unanswered: take a voice message for the callee,

@@ -60,6 +60,13 @@ pub struct PlaybackView {
 
 impl PlaybackView {
     pub fn new(message: &str, status: &PlayerStatus) -> Self {
-        Self { message: message.to_owned(), state: status.state, playing: status.state == PlayerState::Playing, position_ms: status.position_ms, duration_ms: status.duration_ms, error: status.error.clone() }
+        Self {
+            message: message.to_owned(),
+            state: status.state,
+            playing: status.state == PlayerState::Playing,
+            position_ms: status.position_ms,
+            duration_ms: status.duration_ms,
+            error: status.error.clone(),
+        }
     }
 }
