@@ -1,5 +1,6 @@
 //! What a user (or a script) can ask the phone to do.
 
+use restphone_media::voicemail::PlaybackSpeed;
 use serde::{Deserialize, Serialize};
 
 /// `call` is a server call id; `device` is the name or id of another of my devices.
@@ -95,6 +96,10 @@ pub enum Command {
     SeekMessage {
         position_ms: u64,
     },
+    /// Play on at 1×, 1.5× or 2×, the pitch kept.
+    SpeedMessage {
+        speed: PlaybackSpeed,
+    },
     StopMessage,
     MarkHeard {
         id: String,
@@ -169,6 +174,13 @@ impl Command {
                     .map(|seconds| (seconds * 1000.0).round() as u64)
                     .ok_or("'seek-message' needs a position in SECONDS")?,
             },
+            "speed-message" => Self::SpeedMessage {
+                speed: words
+                    .get(1)
+                    .and_then(|w| w.parse::<f32>().ok())
+                    .and_then(|speed| PlaybackSpeed::try_from(speed).ok())
+                    .ok_or("'speed-message' needs 1, 1.5 or 2")?,
+            },
             "stop-message" => Self::StopMessage,
             "heard-message" => Self::MarkHeard { id: required(1, "an ID")?, heard: true },
             "unheard-message" => Self::MarkHeard { id: required(1, "an ID")?, heard: false },
@@ -215,5 +227,10 @@ mod tests {
         assert_eq!(Command::parse("unheard-message m1"), Ok(Command::MarkHeard { id: "m1".into(), heard: false }));
         assert_eq!(Command::parse("save-message m1 my message.opus"), Ok(Command::SaveMessage { id: "m1".into(), file: "my message.opus".into() }));
         assert_eq!(Command::parse("play-message"), Err("'play-message' needs an ID".into()));
+        assert_eq!(Command::parse("speed-message 1.5"), Ok(Command::SpeedMessage { speed: PlaybackSpeed::OneAndAHalf }));
+        assert_eq!(Command::parse("speed-message 3"), Err("'speed-message' needs 1, 1.5 or 2".into()));
+        let json: Command = serde_json::from_str(r#"{"command": "speed_message", "speed": 2}"#).unwrap();
+        assert_eq!(json, Command::SpeedMessage { speed: PlaybackSpeed::Double });
+        assert!(serde_json::from_str::<Command>(r#"{"command": "speed_message", "speed": 0.5}"#).is_err());
     }
 }

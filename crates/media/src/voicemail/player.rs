@@ -1,6 +1,6 @@
 //! Playing a voice message through the output device while it streams in: a task that
-//! writes one 20 ms frame per tick, takes pause, resume and seek at any time, and
-//! reports where it is.
+//! writes one 20 ms frame per tick, takes pause, resume, seek and speed at any time,
+//! and reports where it is.
 
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use tokio::time::MissedTickBehavior;
 use super::FRAME;
 use super::reader::MessageReader;
 use super::source::RangeSource;
+use super::tempo::{PlaybackSpeed, Tempo};
 use crate::MediaError;
 use crate::call::AudioDevices;
 
@@ -31,6 +32,7 @@ pub enum PlayerState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlayerStatus {
     pub state: PlayerState,
+    pub speed: PlaybackSpeed,
     pub position_ms: u64,
     pub duration_ms: u64,
     pub error: Option<String>,
@@ -40,6 +42,7 @@ enum Control {
     Pause,
     Resume,
     Seek(Duration),
+    Speed(PlaybackSpeed),
 }
 
 /// A message playing; dropping it stops the playback.
@@ -52,7 +55,7 @@ pub struct Player {
 impl Player {
     /// Starts playing `source` (an Ogg Opus file) through `devices`' output.
     pub fn start<S: RangeSource>(source: S, devices: AudioDevices) -> Self {
-        let loading = PlayerStatus { state: PlayerState::Loading, position_ms: 0, duration_ms: 0, error: None };
+        let loading = PlayerStatus { state: PlayerState::Loading, speed: PlaybackSpeed::Normal, position_ms: 0, duration_ms: 0, error: None };
         let (status_sender, status) = watch::channel(loading);
         let (controls, received) = mpsc::unbounded_channel();
         let task = tokio::spawn(play(source, devices, received, status_sender));
@@ -75,6 +78,11 @@ impl Player {
     /// paused, a finished one plays again.
     pub fn seek(&self, position: Duration) {
         self.send(Control::Seek(position));
+    }
+
+    /// Plays on at `speed`, the pitch kept.
+    pub fn set_speed(&self, speed: PlaybackSpeed) {
+        self.send(Control::Speed(speed));
     }
 
     /// Stops playing; nothing more is written once this returns.
@@ -123,6 +131,9 @@ async fn play<S: RangeSource>(source: S, devices: AudioDevices, mut controls: mp
     let mut ticks = tokio::time::interval(FRAME.duration());
     ticks.set_missed_tick_behavior(MissedTickBehavior::Burst);
     let mut frame = vec![0; FRAME.samples()];
+    let mut tempo = Tempo::new(FRAME.samples());
+    // Where the listener is: the reader is ahead by what the tempo stage holds.
+    let position = |reader: &MessageReader<S>, tempo: &Tempo| ms(reader.position().saturating_sub(tempo.lag()));
     let mut frames: u32 = 0;
     loop {
         let playing = status.borrow().state == PlayerState::Playing;
@@ -141,21 +152,27 @@ async fn play<S: RangeSource>(source: S, devices: AudioDevices, mut controls: mp
                             fail(error);
                             continue;
                         }
+                        tempo.reset();
                         ticks.reset_immediately();
                         if state == PlayerState::Paused { state } else { PlayerState::Playing }
+                    }
+                    (Control::Speed(speed), state) => {
+                        tempo.set_speed(speed);
+                        state
                     }
                     (_, state) => state,
                 };
                 status.send_modify(|status| {
                     status.state = next;
-                    status.position_ms = ms(reader.position());
+                    status.speed = tempo.speed();
+                    status.position_ms = position(&reader, &tempo);
                     if next != PlayerState::Failed {
                         status.error = None;
                     }
                 });
             }
             _ = ticks.tick(), if playing => {
-                let written = match reader.read(&mut frame).await {
+                let written = match tempo.read(&mut reader, &mut frame).await {
                     Ok(0) => Ok(false),
                     Ok(_) => devices.write(&frame).map(|()| true),
                     Err(error) => Err(error),
@@ -164,7 +181,7 @@ async fn play<S: RangeSource>(source: S, devices: AudioDevices, mut controls: mp
                     Ok(true) => {
                         frames += 1;
                         if frames % super::REPORT_EVERY_FRAMES == 0 {
-                            status.send_modify(|status| status.position_ms = ms(reader.position()));
+                            status.send_modify(|status| status.position_ms = position(&reader, &tempo));
                         }
                     }
                     Ok(false) => status.send_modify(|status| {

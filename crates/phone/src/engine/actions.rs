@@ -126,6 +126,7 @@ impl Owner {
             | Command::PauseMessage
             | Command::ResumeMessage
             | Command::SeekMessage { .. }
+            | Command::SpeedMessage { .. }
             | Command::StopMessage
             | Command::MarkHeard { .. }
             | Command::DeleteMessage { .. }

@@ -53,6 +53,7 @@ impl Owner {
             Command::PauseMessage => self.voicemail.pause().map(|()| done),
             Command::ResumeMessage => self.voicemail.resume().map(|()| done),
             Command::SeekMessage { position_ms } => self.voicemail.seek(position_ms).map(|()| done),
+            Command::SpeedMessage { speed } => self.voicemail.set_speed(speed).map(|()| done),
             Command::StopMessage => {
                 self.voicemail.stop_playback().await;
                 Ok(done)

@@ -10,6 +10,7 @@ mod view;
 
 use restphone_api::message::Message;
 use restphone_media::call::AudioDevices;
+use restphone_media::voicemail::PlaybackSpeed;
 use tokio::sync::watch;
 
 use self::playback::Playback;
@@ -114,6 +115,10 @@ impl Voicemail {
 
     pub(crate) fn seek(&self, position_ms: u64) -> Result<(), PhoneError> {
         self.playing().map(|playback| playback.seek(position_ms))
+    }
+
+    pub(crate) fn set_speed(&self, speed: PlaybackSpeed) -> Result<(), PhoneError> {
+        self.playing().map(|playback| playback.set_speed(speed))
     }
 
     pub(crate) async fn stop_playback(&mut self) {

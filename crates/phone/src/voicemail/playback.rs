@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use restphone_api::message::{Message, MessageKind};
 use restphone_media::call::AudioDevices;
-use restphone_media::voicemail::Player;
+use restphone_media::voicemail::{PlaybackSpeed, Player};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -54,6 +54,10 @@ impl Playback {
 
     pub(super) fn seek(&self, position_ms: u64) {
         self.player.seek(Duration::from_millis(position_ms));
+    }
+
+    pub(super) fn set_speed(&self, speed: PlaybackSpeed) {
+        self.player.set_speed(speed);
     }
 
     pub(super) async fn stop(self, view: &watch::Sender<VoicemailView>) {

@@ -1,7 +1,7 @@
 //! What the snapshot says about voicemail on this device: a message being recorded,
 //! and a message being played.
 
-use restphone_media::voicemail::{PlayerState, PlayerStatus};
+use restphone_media::voicemail::{PlaybackSpeed, PlayerState, PlayerStatus};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -53,6 +53,7 @@ pub struct PlaybackView {
     pub state: PlayerState,
     /// Sound is coming out now (the state is `playing`).
     pub playing: bool,
+    pub speed: PlaybackSpeed,
     pub position_ms: u64,
     pub duration_ms: u64,
     pub error: Option<String>,
@@ -64,6 +65,7 @@ impl PlaybackView {
             message: message.to_owned(),
             state: status.state,
             playing: status.state == PlayerState::Playing,
+            speed: status.speed,
             position_ms: status.position_ms,
             duration_ms: status.duration_ms,
             error: status.error.clone(),
