@@ -14,7 +14,11 @@ use std::time::Duration;
 
 use desktop::{Desktop, find_program};
 use futures::FutureExt;
+use restphone_media::device::ToneSource;
+use restphone_media::tone::Tone;
+use restphone_media::voicemail::record_ogg_opus;
 use restphone_phone::client::ServerClient;
+use restphone_phone::core::appearance::AppearanceState;
 use restphone_phone::{Command, Phone, PhoneConfig, Snapshot};
 use webdriver::Session;
 
@@ -161,5 +165,42 @@ async fn scenario(window: &Session, shots: &Shots) {
     window.wait_for(&format!("[data-testid=call][data-call-id='{call}'][data-state=ended]"), UI).await;
     shots.take(window, "09-ended").await;
     desk.quit().await;
+    voicemail(window, shots, &server, &bob).await;
     bob.quit().await;
+}
+
+/// Bob leaves Alice a 6 s message: the inbox shows it new, Play plays it (the position
+/// advances, it becomes heard), the seek bar moves playback. Then Alice calls Bob back,
+/// Bob declines, and the app goes on to voicemail: Send leaves him a message.
+async fn voicemail(window: &Session, shots: &Shots, server: &str, bob: &Phone) {
+    let message = record_ogg_opus(&mut ToneSource::new(Tone::new(440.0, 8_000)), Duration::from_secs(6)).expect("a tone encodes");
+    let bob_client = ServerClient::sign_in(server, "bob@example.com", PASSWORD).await.expect("bob signs in");
+    bob_client.leave_voice_message("alice@example.com", message).await.expect("bob leaves a message");
+    let unheard = "[data-testid=voicemail][data-heard=false]";
+    window.wait_for_text(&format!("{unheard} [data-testid=voicemail-from]"), UI, |t| t == "Bob").await;
+    window.wait_for_text(&format!("{unheard} [data-testid=voicemail-length]"), UI, |t| t == "0:06").await;
+    window.wait_for_text("[data-testid=waiting-indicator]", UI, |t| t == "1 new").await;
+    shots.take(window, "10-inbox").await;
+
+    window.click_on(&format!("{unheard} [data-testid=play]"), UI).await;
+    window.wait_for_text("[data-testid=player] [data-testid=position]", UI, |t| t.starts_with("0:01 /") || t.starts_with("0:02 /")).await;
+    window.wait_for("[data-testid=voicemail][data-heard=true] [data-testid=player]", UI).await;
+    window.set_range("[data-testid=player] [data-testid=seek]", 4_500, UI).await;
+    window.wait_for_text("[data-testid=player] [data-testid=position]", UI, |t| t.starts_with("0:05 /") || t.starts_with("0:06 /")).await;
+    shots.take(window, "11-playing").await;
+    bob_client.sign_out().await.ok();
+
+    // Call back; Bob declines; the app records a message for him.
+    window.click_on("[data-testid=voicemail] [data-testid=call-back]", UI).await;
+    let ringing = until(bob, "alice calls bob back", |s| s.calls.iter().any(|c| c.state == AppearanceState::Ringing)).await;
+    let call = ringing.calls.iter().find(|c| c.state == AppearanceState::Ringing).map(|c| c.id.clone()).expect("a ringing call");
+    bob.execute(Command::Decline { call: Some(call.clone()) }).await.expect("bob declines");
+    let leaving = format!("[data-testid=call][data-call-id='{call}'][data-state=voicemail]");
+    window.wait_for_text(&format!("{leaving} [data-testid=voicemail-recorded]"), UI, |t| t.contains("2 s")).await;
+    shots.take(window, "12-call-to-voicemail").await;
+    window.click_on(&format!("{leaving} [data-testid=send-message]"), UI).await;
+    window
+        .wait_for_text(&format!("[data-testid=call][data-call-id='{call}'][data-state=ended] [data-testid=message-left]"), UI, |t| t.contains("message left"))
+        .await;
+    until(bob, "bob has alice's message", |s| s.unheard_messages == 1).await;
 }

@@ -101,6 +101,17 @@ impl Session {
     }
 
     /// The window's content as PNG, once what changed last has been painted.
+    /// Moves a range input (a slider) to `value` as a drag would end: its value changes
+    /// and it fires `change`.
+    pub async fn set_range(&self, selector: &str, value: u64, deadline: Duration) {
+        self.wait_for(selector, deadline).await;
+        let drag =
+            "const input = document.querySelector(arguments[0]); input.value = arguments[1]; input.dispatchEvent(new Event('change', { bubbles: true }));";
+        self.post("/execute/sync", json!({ "script": drag, "args": [selector, value.to_string()] }))
+            .await
+            .unwrap_or_else(|e| panic!("cannot move {selector}: {e}"));
+    }
+
     pub async fn screenshot(&self) -> Vec<u8> {
         let painted = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
         self.post("/execute/async", json!({ "script": painted, "args": [] })).await.unwrap_or_else(|e| panic!("the window does not paint: {e}"));

@@ -30,6 +30,8 @@ pub struct Snapshot {
     pub messages: Vec<Message>,
     /// What is being recorded or played here.
     pub voicemail: VoicemailView,
+    /// Whether an unanswered call from here goes on to voicemail.
+    pub auto_voicemail: bool,
     /// Quality of the calls whose audio is here, by call id (measured every few seconds).
     pub quality: QualityByCall,
 }

@@ -30,6 +30,8 @@ export function stateLabel(call: Appearance): string {
       return "In call";
     case "held":
       return "On hold";
+    case "voicemail":
+      return "Leaving a message";
     case "ended":
       return call.ended?.reason ? endings[call.ended.reason] : "Ended";
   }

@@ -29,7 +29,7 @@ export interface Status {
   error: AppError | null;
 }
 
-export type CallState = "ringing" | "dialing" | "alerting" | "active" | "held" | "ended";
+export type CallState = "ringing" | "dialing" | "alerting" | "active" | "held" | "voicemail" | "ended";
 export type Action =
   | "answer"
   | "decline"
@@ -42,7 +42,8 @@ export type Action =
   | "push"
   | "answer_on"
   | "hangup_remote"
-  | "leave_message";
+  | "leave_message"
+  | "discard";
 export type EndReason = "hangup" | "cancelled" | "declined" | "noanswer" | "unavailable" | "failed";
 
 export interface Appearance {
@@ -57,6 +58,8 @@ export interface Appearance {
   answered_at: string | null;
   ended: { reason: EndReason | null; by_me: boolean; by_peer: boolean; at: string } | null;
   muted: boolean;
+  /** Seconds of the voice message left after this unanswered call (recording or sent). */
+  recorded_seconds: number | null;
   actions: Action[];
 }
 
@@ -84,6 +87,7 @@ export interface Snapshot {
   unheard_messages: number;
   messages: Message[];
   voicemail: VoicemailView;
+  auto_voicemail: boolean;
 }
 
 export interface Message {
@@ -100,17 +104,27 @@ export interface Message {
 }
 
 export type RecordingStage = "prompt" | "recording" | "sending" | "sent" | "failed" | "cancelled";
+export type PlaybackSpeed = 1 | 1.5 | 2;
 export type PlayerState = "loading" | "playing" | "paused" | "finished" | "failed";
 
 export interface VoicemailView {
-  recording: { to: string | null; stage: RecordingStage; recorded_ms: number; limit_ms: number; error: string | null } | null;
-  playback: { message: string; state: PlayerState; position_ms: number; duration_ms: number; error: string | null } | null;
+  recording: { to: string | null; call: string | null; stage: RecordingStage; recorded_ms: number; limit_ms: number; error: string | null } | null;
+  playback: {
+    message: string;
+    state: PlayerState;
+    playing: boolean;
+    speed: PlaybackSpeed;
+    position_ms: number;
+    duration_ms: number;
+    error: string | null;
+  } | null;
 }
 
 /** What `execute` accepts (crates/phone/src/command.rs). */
 export type Command =
   | { command: "dial"; to: string }
-  | { command: "answer" | "decline" | "hangup"; call: string | null }
+  | { command: "answer" | "decline" | "hangup" | "discard"; call: string | null }
+  | { command: "auto_voicemail"; enabled: boolean }
   | { command: "hold" | "resume" | "mute" | "unmute" | "pull" | "hangup_remote"; call: string }
   | { command: "push" | "answer_on"; call: string; device: string }
   | { command: "dial_from"; device: string; to: string }
@@ -119,5 +133,6 @@ export type Command =
   | { command: "pause_message" | "resume_message" | "stop_message" }
   | { command: "play_message" | "delete_message"; id: string }
   | { command: "seek_message"; position_ms: number }
+  | { command: "speed_message"; speed: PlaybackSpeed }
   | { command: "mark_heard"; id: string; heard: boolean }
   | { command: "save_message"; id: string; file: string };

@@ -89,6 +89,7 @@ impl Owner {
             unheard_messages: self.mailbox.iter().filter(|m| !m.heard).count(),
             messages: self.mailbox.clone(),
             voicemail: self.voicemail_view.borrow().clone(),
+            auto_voicemail: self.config.auto_voicemail,
             quality: self.quality.borrow().clone(),
         };
         self.snapshot.send_replace(snapshot);
