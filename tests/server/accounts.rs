@@ -29,7 +29,7 @@ async fn an_email_has_one_account_and_bad_sign_ups_say_why() {
     assert!(again.problem(409).contains("already has an account"));
     let cases = [
         (json!({"email": "not-an-email", "password": "long enough", "display_name": "X"}), 422, "email"),
-        (json!({"email": "x@example.com", "password": "short", "display_name": "X"}), 422, "8 characters"),
+        (json!({"email": "x@example.com", "password": "short", "display_name": "X"}), 422, "8 to 1024 characters"),
         (json!({"email": "x@example.com", "password": "long enough", "display_name": ""}), 422, "display name"),
         (json!({"email": "x@example.com", "password": 12345678, "display_name": "X"}), 422, "password"),
         (json!({"email": "x@example.com"}), 422, "password"),
@@ -60,36 +60,16 @@ async fn a_user_changes_name_and_password_and_deletes_the_account() {
     bob.patch("/user/alice@example.com", json!({"display_name": "Mallory"})).await.problem(403);
     let profile = alice.patch("/user/alice@example.com", json!({"display_name": "Alice Liddell"})).await.expect(200);
     assert_eq!(profile["display_name"], "Alice Liddell");
-    // A new password revokes tokens and the old password.
-    alice.patch("/user/alice@example.com", json!({"password": "a brand new password"})).await.expect(200);
+    // A new password needs the current one, and revokes tokens and the old password.
+    let change = json!({"password": "a brand new password", "current_password": alice.password});
+    alice.patch("/user/alice@example.com", change).await.expect(200);
     alice.get("/user/alice@example.com").await.problem(401);
     alice.token = None;
     alice.get("/user/alice@example.com").await.problem(401);
     alice.password = "a brand new password".to_owned();
     alice.get("/user/alice@example.com").await.expect(200);
     // Deleting the account removes it for everyone.
-    alice.delete("/user/alice@example.com").await.expect(204);
+    alice.delete_with("/user/alice@example.com", json!({"current_password": alice.password})).await.expect(204);
     bob.get("/user/alice@example.com").await.problem(404);
     alice.get("/user/alice@example.com").await.problem(401);
-}
-
-#[tokio::test]
-async fn repeated_failed_sign_ins_are_slowed_down() {
-    let server = TestServer::start().await;
-    let alice = Client::sign_up(&server.base, "alice").await;
-    let mut guesser = Client::new(&server.base, "alice");
-    guesser.password = "wrong guess 1".to_owned();
-    for _ in 0..5 {
-        assert!(guesser.get("/user/alice@example.com").await.problem(401).contains("wrong email or password"));
-    }
-    let reply = guesser.get("/user/alice@example.com").await;
-    let retry_after: u64 = reply.headers["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=60).contains(&retry_after));
-    reply.problem(429);
-    // Even the right password waits now, but a valid token is unaffected.
-    let mut right = Client::new(&server.base, "alice");
-    right.password = alice.password.clone();
-    right.token = None;
-    right.post("/session", json!({"email": alice.email, "password": alice.password})).await.problem(429);
-    alice.get("/user/alice@example.com").await.expect(200);
 }

@@ -11,7 +11,7 @@ async fn client_mistakes_get_a_clear_problem_and_never_a_500() {
         (raw("POST", "/call").body("to=bob"), 415),
         (raw("POST", "/call").json(&json!({"to": 42})), 422),
         (raw("POST", "/call").json(&json!({"to": "nobody@example.com"})), 404),
-        (raw("POST", "/call").json(&json!({"to": "alice@example.com"})), 422),
+        (raw("POST", "/call").json(&json!({"to": "alice@example.com"})), 409),
         (raw("POST", "/call").json(&json!({})), 422),
         (raw("GET", "/call/doesnotexist"), 404),
         (raw("GET", "/no/such/thing"), 404),

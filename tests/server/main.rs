@@ -3,9 +3,13 @@
 
 mod accounts;
 mod calls;
+mod connections;
 mod errors;
 mod greetings;
+mod hosts;
+mod limits;
 mod messages;
 mod push_channel;
 mod registrations;
 mod restart;
+mod sign_in;

@@ -116,7 +116,7 @@ async fn a_killed_upload_leaves_no_message() {
     let file = voice();
     let mut socket = tokio::net::TcpStream::connect(server.address).await.unwrap();
     let head = format!(
-        "POST /user/alice@example.com/message HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: audio/ogg\r\nContent-Length: {}\r\n\r\n",
+        "POST /user/alice@example.com/message HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nContent-Type: audio/ogg\r\nContent-Length: {}\r\n\r\n",
         bob.token.as_ref().unwrap(),
         file.len()
     );

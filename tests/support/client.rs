@@ -46,8 +46,14 @@ impl Reply {
 
 impl Client {
     pub fn new(base: &str, name: &str) -> Self {
+        Self::from_address(base, name, std::net::Ipv4Addr::LOCALHOST.into())
+    }
+
+    /// A client whose connections come from `address` (any of 127.0.0.0/8 works on
+    /// loopback), to tell places apart.
+    pub fn from_address(base: &str, name: &str, address: std::net::IpAddr) -> Self {
         Self {
-            http: reqwest::Client::builder().timeout(crate::DEADLINE).build().unwrap(),
+            http: reqwest::Client::builder().timeout(crate::DEADLINE).local_address(address).build().unwrap(),
             base: base.to_owned(),
             email: format!("{name}@example.com"),
             password: format!("{name}-secret-password"),
@@ -100,6 +106,10 @@ impl Client {
 
     pub async fn delete(&self, path: &str) -> Reply {
         self.send(self.request(Method::DELETE, path)).await
+    }
+
+    pub async fn delete_with(&self, path: &str, body: Value) -> Reply {
+        self.send(self.request(Method::DELETE, path).json(&body)).await
     }
 
     /// Registers a device with the given lifetime; returns its id.

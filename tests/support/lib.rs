@@ -7,6 +7,7 @@ mod client;
 mod events;
 pub mod phone;
 mod proxy;
+pub mod raw;
 mod server;
 
 pub use client::{Client, Reply};

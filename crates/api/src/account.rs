@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignUp {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::email))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::password))]
     pub password: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::display_name))]
     pub display_name: String,
 }
 
@@ -30,8 +33,20 @@ pub struct Profile {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileChange {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::optional_display_name))]
     pub display_name: Option<String>,
+    /// A new password; needs `current_password`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::optional_password))]
     pub password: Option<String>,
+    /// The password now: required to set a new one, so a stolen token cannot.
+    pub current_password: Option<String>,
+}
+
+/// `DELETE /user/{email}`: the password now, so a stolen token cannot delete the account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountDeletion {
+    pub current_password: String,
 }
 
 /// `POST /session`.

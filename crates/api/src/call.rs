@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewCall {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::optional_subject))]
     pub subject: Option<String>,
-    /// The callee's email: every registered device of theirs rings.
+    /// The callee's email: every registered device of theirs rings. Required; an
+    /// `Option` only so that its absence gets a clear message.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::email, required = true))]
     pub to: Option<String>,
     /// Third-party dial: this device of mine (id or `/login/...` URL) is told to dial.
     pub device: Option<String>,
@@ -136,6 +139,7 @@ impl Call {
 pub struct Take {
     /// The device taking the leg: `/login/{email}/{id}`.
     pub url: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::optional_session))]
     pub session: Option<String>,
 }
 

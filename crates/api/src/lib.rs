@@ -12,6 +12,7 @@ pub mod login;
 pub mod message;
 pub mod path;
 pub mod problem;
+pub mod rules;
 
 pub use chrono::{DateTime, Utc};
 

@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Register {
     /// Where the device can be reached; opaque to the server (e.g. `sse:` or a URL).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::contact))]
     pub contact: String,
     pub device: DeviceInfo,
     /// Requested lifetime in seconds; the server may raise it to its minimum.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>, maximum = 4294967295.0))]
     pub expires: Option<u32>,
 }
 
@@ -18,6 +20,7 @@ pub struct Register {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceInfo {
     /// A name the user recognises: "Laptop", "Desk phone".
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::device_name))]
     pub name: String,
 }
 
@@ -35,6 +38,7 @@ pub struct Registered {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Refresh {
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>, maximum = 4294967295.0))]
     pub expires: Option<u32>,
     pub device: Option<DeviceInfo>,
 }

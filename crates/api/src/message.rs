@@ -16,6 +16,7 @@ pub enum MessageKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TextMessage {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::rules::text_message))]
     pub text: String,
 }
 

@@ -23,6 +23,21 @@ pub struct ServerProcess {
     _data_dir: tempfile::TempDir,
 }
 
+/// The benchmarks measure capacity with many devices of few accounts, all from one
+/// address: past the abuse limits, which would otherwise refuse them.
+const CAPACITY_NOT_ABUSE: [&str; 10] = [
+    "--max-devices-per-account",
+    "1000",
+    "--max-streams-per-account",
+    "2000",
+    "--max-calls-per-minute",
+    "1000000",
+    "--max-invitations-per-minute",
+    "1000000",
+    "--max-connections-per-address",
+    "1000000",
+];
+
 impl ServerProcess {
     /// Starts `binary` and waits until `GET /healthz` answers 200.
     pub async fn start(binary: &Path) -> BenchResult<Self> {
@@ -36,6 +51,7 @@ impl ServerProcess {
         let child = Command::new(binary)
             .args(["--listen", &format!("127.0.0.1:{port}"), "--min-expires", "60", "--data-dir"])
             .arg(data_dir.path())
+            .args(CAPACITY_NOT_ABUSE)
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)

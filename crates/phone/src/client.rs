@@ -34,13 +34,21 @@ fn unreachable(base: &str, error: reqwest::Error) -> PhoneError {
     PhoneError::ServerUnreachable { server: base.to_owned(), reason: error.to_string() }
 }
 
+/// Idle connections are dropped before the server's idle limit (its 30 s read
+/// timeout), so a request never goes out on a connection the server is closing.
 fn http() -> reqwest::Client {
-    reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(5)).build().expect("an HTTP client")
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .pool_idle_timeout(std::time::Duration::from_secs(20))
+        .build()
+        .expect("an HTTP client")
 }
 
 impl ServerClient {
+    /// What people type is trimmed: the server takes names and emails only without
+    /// space around them.
     pub async fn sign_up(base: &str, email: &str, password: &str, display_name: &str) -> Result<(), PhoneError> {
-        let body = SignUp { email: email.to_owned(), password: password.to_owned(), display_name: display_name.to_owned() };
+        let body = SignUp { email: email.trim().to_owned(), password: password.to_owned(), display_name: display_name.trim().to_owned() };
         let response = http().post(format!("{base}/user")).json(&body).send().await.map_err(|e| unreachable(base, e))?;
         if response.status() == StatusCode::CREATED { Ok(()) } else { Err(refusal(response).await) }
     }
@@ -82,6 +90,7 @@ impl ServerClient {
     }
 
     pub async fn register(&self, device_name: &str, expires: u32) -> Result<Registered, PhoneError> {
+        let device_name = device_name.trim();
         let body = Register { contact: format!("sse:{device_name}"), device: DeviceInfo { name: device_name.to_owned() }, expires: Some(expires) };
         self.json(self.request(Method::POST, &path::logins(&self.email)).json(&body)).await
     }

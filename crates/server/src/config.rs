@@ -32,6 +32,62 @@ pub struct Config {
     pub sweep_interval: Duration,
     /// How often the event log is trimmed.
     pub prune_interval: Duration,
+    /// A bearer token unused this long stops working (each use extends it).
+    pub token_idle_expiry: Duration,
+    /// Host names (or addresses) clients may use besides the loopback ones.
+    pub public_hosts: Vec<String>,
+    /// A request whose header, or whose body, stalls this long is dropped.
+    pub read_timeout: Duration,
+    pub limits: Limits,
+}
+
+/// What one account, sender or address may create or hold. Past a limit a request is
+/// answered 429 with `Retry-After`, or 409 for what waits on the user (a full
+/// mailbox, too many devices); the README lists them.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub devices_per_account: u32,
+    /// Calls one account starts, per minute.
+    pub calls_per_minute: u32,
+    /// Messages one sender leaves in one mailbox, per hour.
+    pub messages_per_sender_per_hour: u32,
+    /// Bytes of voice messages one mailbox holds.
+    pub mailbox_bytes: u64,
+    /// Invitations one account sends, per minute.
+    pub invitations_per_minute: u32,
+    /// Bearer tokens per account; signing in past this revokes the least recently used.
+    pub tokens_per_account: u32,
+    /// Open event streams per device; a new one closes the oldest.
+    pub streams_per_device: u32,
+    /// Open event streams per account (push channels and watched resources).
+    pub streams_per_account: u32,
+    /// The event log's size in bytes of event data, besides its age and count bounds.
+    pub event_log_bytes: i64,
+    /// Open connections from one address.
+    pub connections_per_address: u32,
+    /// Failed sign-ins for one account from one address per minute.
+    pub failed_sign_ins: u32,
+    /// Failed sign-ins from one address per minute, over all accounts.
+    pub failed_sign_ins_per_address: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            devices_per_account: 100,
+            calls_per_minute: 30,
+            messages_per_sender_per_hour: 10,
+            mailbox_bytes: 200 * 1024 * 1024,
+            invitations_per_minute: 30,
+            tokens_per_account: 20,
+            streams_per_device: 2,
+            streams_per_account: 200,
+            event_log_bytes: 64 * 1024 * 1024,
+            connections_per_address: 512,
+            failed_sign_ins: 5,
+            failed_sign_ins_per_address: 20,
+        }
+    }
 }
 
 impl Config {
@@ -51,6 +107,10 @@ impl Config {
             heartbeat: Duration::from_secs(15),
             sweep_interval: Duration::from_millis(250),
             prune_interval: Duration::from_secs(10),
+            token_idle_expiry: Duration::from_secs(30 * 24 * 3600),
+            public_hosts: Vec::new(),
+            read_timeout: Duration::from_secs(30),
+            limits: Limits::default(),
         }
     }
 

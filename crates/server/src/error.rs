@@ -21,6 +21,9 @@ pub enum ApiError {
     MethodNotAllowed(String),
     #[error("{0}")]
     Conflict(String),
+    /// The request names a host this server does not answer to.
+    #[error("{0}")]
+    MisdirectedRequest(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -29,8 +32,9 @@ pub enum ApiError {
     RangeNotSatisfiable(String),
     #[error("{0}")]
     Unprocessable(String),
-    #[error("too many failed sign-ins: try again in {retry_after} s")]
-    TooManyRequests { retry_after: u64 },
+    /// A limit was reached; the client may try again after `retry_after` seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
     #[error("the server could not complete the request")]
     Internal(String),
 }
@@ -44,6 +48,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::MisdirectedRequest(_) => StatusCode::MISDIRECTED_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
@@ -55,6 +60,11 @@ impl ApiError {
 
     pub fn not_found(what: &str) -> Self {
         Self::NotFound(format!("{what} does not exist"))
+    }
+
+    /// 429 with `Retry-After`; `detail` says which limit and for how long.
+    pub fn too_many(detail: impl std::fmt::Display, retry_after: u64) -> Self {
+        Self::TooManyRequests { detail: format!("{detail}: try again in {retry_after} s"), retry_after }
     }
 
     pub fn internal(error: impl std::fmt::Display) -> Self {
@@ -92,7 +102,7 @@ impl IntoResponse for ApiError {
         let mut response = (status, axum::Json(problem)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-        if let Self::TooManyRequests { retry_after } = self {
+        if let Self::TooManyRequests { retry_after, .. } = self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         if status == StatusCode::UNAUTHORIZED {

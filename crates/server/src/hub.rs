@@ -11,12 +11,7 @@ use tokio::sync::{MutexGuard, broadcast};
 
 use crate::store::StoredEvent;
 
-#[derive(Debug, Clone)]
-pub enum Delivery {
-    Event(Arc<StoredEvent>),
-    /// The device unregistered or lapsed: its stream ends.
-    DeviceGone(String),
-}
+pub type Delivery = Arc<StoredEvent>;
 
 /// Per-user fan-out; a lagging stream re-reads the log instead of losing events.
 const CHANNEL_CAPACITY: usize = 1024;
@@ -43,10 +38,6 @@ impl Hub {
         users.entry(user_id).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0).subscribe()
     }
 
-    pub fn device_gone(&self, user_id: i64, device_id: &str) {
-        self.send(user_id, Delivery::DeviceGone(device_id.to_owned()));
-    }
-
     fn send(&self, user_id: i64, delivery: Delivery) {
         let mut users = self.users.lock().expect("hub lock");
         if let Some(sender) = users.get(&user_id)
@@ -60,7 +51,7 @@ impl Hub {
 impl Publisher<'_> {
     pub fn publish(self, events: Vec<StoredEvent>) {
         for event in events {
-            self.hub.send(event.user_id, Delivery::Event(Arc::new(event)));
+            self.hub.send(event.user_id, Arc::new(event));
         }
     }
 }

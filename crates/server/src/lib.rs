@@ -11,10 +11,14 @@
 
 pub mod auth;
 pub mod config;
+mod connections;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod hub;
+pub mod open_streams;
+pub mod rate;
 pub mod routes;
 pub mod state;
 pub mod storage;
@@ -23,7 +27,6 @@ pub mod sweeper;
 pub mod wire;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use config::Config;
@@ -48,16 +51,15 @@ pub async fn serve(
     let store = store::SqliteStore::open(&config.database_url()).await?;
     storage::remove_strays(&config.messages_dir(), &store).await?;
     let (closing_sender, closing) = tokio::sync::watch::channel(false);
-    let state = AppState::new(config, Arc::new(store), closing);
+    let settings = connections::Settings { read_timeout: config.read_timeout, per_address: config.limits.connections_per_address };
+    let state = AppState::new(config, Arc::new(store), closing.clone());
     let sweeper = tokio::spawn(sweeper::run(state.clone()));
     tracing::info!(address = %listener.local_addr()?, "restphone-server listening");
-    let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = closing_sender.send(true);
-        })
-        .await?;
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = closing_sender.send(true);
+    });
+    connections::serve(listener, app(state), settings, closing).await;
     sweeper.await?;
     tracing::info!("restphone-server stopped");
     Ok(())

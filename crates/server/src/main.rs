@@ -1,4 +1,4 @@
-//! `restphone-server --listen ADDR --data-dir DIR [--db URL] [--min-expires S] [--ring-timeout S]`
+//! `restphone-server --listen ADDR --data-dir DIR [--db URL] [--public-host NAME] [--max-...]`: see `--help`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use restphone_server::Config;
+use restphone_server::config::Limits;
 
 #[derive(Parser)]
 #[command(version, about = "The restphone REST SIP-style application server")]
@@ -34,6 +35,78 @@ struct Args {
     /// Log as JSON lines instead of text.
     #[arg(long)]
     json_logs: bool,
+    /// A host name (or address) clients may reach this server by, besides localhost,
+    /// 127.0.0.1 and [::1]; repeat for several. Requests naming another host are refused.
+    #[arg(long = "public-host", value_name = "NAME")]
+    public_hosts: Vec<String>,
+    /// Days a bearer token may go unused before it stops working.
+    #[arg(long, default_value_t = 30)]
+    token_expiry_days: u64,
+    /// Seconds a request's header, or a pause in its body, may take before the
+    /// connection is dropped.
+    #[arg(long, default_value_t = 30)]
+    read_timeout: u64,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// What one account, sender or address may create or hold (see the README).
+#[derive(clap::Args)]
+struct LimitArgs {
+    #[arg(long, default_value_t = Limits::default().devices_per_account)]
+    max_devices_per_account: u32,
+    /// Calls one account may start per minute.
+    #[arg(long, default_value_t = Limits::default().calls_per_minute)]
+    max_calls_per_minute: u32,
+    /// Messages one sender may leave in one mailbox per hour.
+    #[arg(long, default_value_t = Limits::default().messages_per_sender_per_hour)]
+    max_messages_per_sender_per_hour: u32,
+    /// Bytes of voice messages one mailbox may hold.
+    #[arg(long, default_value_t = Limits::default().mailbox_bytes)]
+    max_mailbox_bytes: u64,
+    /// Invitations one account may send per minute.
+    #[arg(long, default_value_t = Limits::default().invitations_per_minute)]
+    max_invitations_per_minute: u32,
+    /// Bearer tokens per account; signing in past this revokes the least recently used.
+    #[arg(long, default_value_t = Limits::default().tokens_per_account)]
+    max_tokens_per_account: u32,
+    /// Open event streams per device; a new one closes the oldest.
+    #[arg(long, default_value_t = Limits::default().streams_per_device)]
+    max_streams_per_device: u32,
+    /// Open event streams per account.
+    #[arg(long, default_value_t = Limits::default().streams_per_account)]
+    max_streams_per_account: u32,
+    /// Bytes of event data the replay log keeps.
+    #[arg(long, default_value_t = Limits::default().event_log_bytes)]
+    max_event_log_bytes: i64,
+    /// Open connections from one address.
+    #[arg(long, default_value_t = Limits::default().connections_per_address)]
+    max_connections_per_address: u32,
+    /// Failed sign-ins for one account from one address per minute.
+    #[arg(long, default_value_t = Limits::default().failed_sign_ins)]
+    max_failed_sign_ins: u32,
+    /// Failed sign-ins from one address per minute, over all accounts.
+    #[arg(long, default_value_t = Limits::default().failed_sign_ins_per_address)]
+    max_failed_sign_ins_per_address: u32,
+}
+
+impl From<LimitArgs> for Limits {
+    fn from(args: LimitArgs) -> Self {
+        Self {
+            devices_per_account: args.max_devices_per_account,
+            calls_per_minute: args.max_calls_per_minute,
+            messages_per_sender_per_hour: args.max_messages_per_sender_per_hour,
+            mailbox_bytes: args.max_mailbox_bytes,
+            invitations_per_minute: args.max_invitations_per_minute,
+            tokens_per_account: args.max_tokens_per_account.max(1),
+            streams_per_device: args.max_streams_per_device.max(1),
+            streams_per_account: args.max_streams_per_account,
+            event_log_bytes: args.max_event_log_bytes,
+            connections_per_address: args.max_connections_per_address,
+            failed_sign_ins: args.max_failed_sign_ins,
+            failed_sign_ins_per_address: args.max_failed_sign_ins_per_address,
+        }
+    }
 }
 
 fn default_data_dir() -> PathBuf {
@@ -55,6 +128,10 @@ async fn main() -> std::process::ExitCode {
     config.ring_timeout = Duration::from_secs(args.ring_timeout.max(1));
     config.ended_grace = Duration::from_secs(args.ended_grace);
     config.max_message_bytes = args.max_message_bytes;
+    config.public_hosts = args.public_hosts;
+    config.token_idle_expiry = Duration::from_secs(args.token_expiry_days.max(1) * 24 * 3600);
+    config.read_timeout = Duration::from_secs(args.read_timeout.max(1));
+    config.limits = args.limits.into();
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(error) => {

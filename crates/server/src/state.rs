@@ -8,11 +8,13 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
-use crate::auth::{self, CredentialCache, FailureLimiter, User};
+use crate::auth::{self, CredentialCache, SignInThrottle, TokenUse, User};
 use crate::config::Config;
 use crate::domain::call::CallRecord;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::Hub;
+use crate::open_streams::OpenStreams;
+use crate::rate::Rates;
 use crate::store::{CallChange, DeviceRecord, NewEvent, Store};
 
 #[derive(Clone)]
@@ -23,7 +25,9 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     pub hub: Hub,
     pub credentials: CredentialCache,
-    pub limiter: FailureLimiter,
+    pub throttle: SignInThrottle,
+    pub streams: OpenStreams,
+    pub rates: Rates,
     /// Turns true when the server shuts down, so open streams end.
     pub closing: watch::Receiver<bool>,
 }
@@ -38,7 +42,18 @@ impl Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, store: Arc<dyn Store>, closing: watch::Receiver<bool>) -> Self {
-        Self(Arc::new(Shared { config, store, hub: Hub::default(), credentials: CredentialCache::default(), limiter: FailureLimiter::default(), closing }))
+        let rates = Rates::new(&config.limits);
+        let throttle = SignInThrottle::new(config.limits.failed_sign_ins, config.limits.failed_sign_ins_per_address);
+        Self(Arc::new(Shared {
+            config,
+            store,
+            hub: Hub::default(),
+            credentials: CredentialCache::default(),
+            throttle,
+            streams: OpenStreams::default(),
+            rates,
+            closing,
+        }))
     }
 }
 
@@ -48,25 +63,39 @@ pub fn now() -> i64 {
 }
 
 impl Shared {
+    /// The token's user. A token unused for `token_idle_expiry` is refused; each use
+    /// extends it (written to the store only now and then, see `CredentialCache::token`).
     pub async fn user_by_token(&self, token: &str) -> ApiResult<User> {
         let token_hash = auth::digest(&[token]);
-        if let Some(user) = self.credentials.token(&token_hash) {
-            return Ok(user);
-        }
-        let record = self.store.user_by_token(&token_hash).await?;
-        let user = User::from(&record.ok_or(ApiError::Unauthorized("the bearer token is unknown or was revoked: sign in again"))?);
-        self.credentials.remember_token(token_hash, user.clone());
+        let now = now();
+        let idle_limit = self.config.token_idle_expiry.as_millis() as i64;
+        let user = match self.credentials.token(&token_hash, now, idle_limit) {
+            TokenUse::Valid { user, touch } => {
+                if touch {
+                    self.store.touch_token(&token_hash, now).await?;
+                }
+                user
+            }
+            TokenUse::Unknown => {
+                let record = self.store.user_by_token(&token_hash, now - idle_limit).await?;
+                let unknown = ApiError::Unauthorized("the bearer token is unknown, expired or was revoked: sign in again");
+                let user = User { token_hash: Some(token_hash.clone()), ..User::from(&record.ok_or(unknown)?) };
+                self.store.touch_token(&token_hash, now).await?;
+                self.credentials.remember_token(token_hash, user.clone(), now);
+                user
+            }
+        };
         Ok(user)
     }
 
+    /// Checks a password, throttled per account and address (see `SignInThrottle`).
     pub async fn verify_password(&self, email: &str, password: &str, address: Option<IpAddr>) -> ApiResult<User> {
         let key = auth::digest(&[email, password]);
         let now = Instant::now();
-        // The lockout comes first: otherwise a cached password would answer guesses
-        // at full speed during it.
-        if let Some(retry_after) = self.limiter.check(email, address, now) {
-            return Err(ApiError::TooManyRequests { retry_after });
-        }
+        // The throttle comes first: otherwise a cached password would answer guesses
+        // at full speed.
+        let attempt =
+            self.throttle.begin(email, address, now).map_err(|retry_after| ApiError::too_many("too many failed sign-ins from this address", retry_after))?;
         if let Some(user) = self.credentials.password(&key, now) {
             return Ok(user);
         }
@@ -80,10 +109,30 @@ impl Shared {
                 Ok(user)
             }
             _ => {
-                self.limiter.failed(email, address, now);
+                attempt.failed();
                 Err(ApiError::Unauthorized("wrong email or password"))
             }
         }
+    }
+
+    /// Issues a bearer token for `user`, revoking the account's least recently used
+    /// ones beyond the limit.
+    pub async fn issue_token(&self, user: &User) -> ApiResult<String> {
+        let token = crate::domain::ids::new_token();
+        let token_hash = auth::digest(&[&token]);
+        let now = now();
+        let revoked = self.store.insert_token(&token_hash, user.id, now, self.config.limits.tokens_per_account).await?;
+        self.forget_tokens(&revoked);
+        self.credentials.remember_token(token_hash.clone(), User { token_hash: Some(token_hash), ..user.clone() }, now);
+        Ok(token)
+    }
+
+    /// After tokens were revoked: they stop working at once, and their streams close.
+    pub fn forget_tokens(&self, token_hashes: &[String]) {
+        for hash in token_hashes {
+            self.credentials.forget_token(hash);
+        }
+        self.streams.close_tokens(token_hashes);
     }
 
     /// Appends events to the log and hands them to the open streams, in order.
@@ -107,7 +156,7 @@ impl Shared {
         let id = match restphone_api::path::parse_login(named) {
             Some((email, _)) if !email.eq_ignore_ascii_case(&user.email) => return Err(ApiError::Forbidden(format!("{named} is not one of your devices"))),
             Some((_, id)) => id,
-            None if named.contains('/') => return Err(ApiError::Unprocessable(format!("'{named}' is neither a device id nor a /login/{{email}}/{{id}} URL"))),
+            None if named.contains('/') => return Err(ApiError::NotFound(format!("'{named}' is neither a device id nor a /login/{{email}}/{{id}} URL"))),
             None => named,
         };
         match self.store.live_device(id, now()).await? {

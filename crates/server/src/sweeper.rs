@@ -1,5 +1,6 @@
 //! The server's timers: calls that ring too long become `noanswer`, registrations
-//! lapse, ended calls are forgotten after their grace, the event log stays bounded.
+//! lapse, ended calls are forgotten after their grace, the event log stays bounded,
+//! unused tokens expire.
 
 use crate::routes::{announce_presence, decide};
 use crate::state::{AppState, now};
@@ -21,8 +22,12 @@ pub async fn run(state: AppState) {
             last_prune = tokio::time::Instant::now();
             let config = &state.config;
             let before = now() - config.event_retention.as_millis() as i64;
-            if let Err(error) = state.store.prune_events(before, config.event_log_max).await {
+            if let Err(error) = state.store.prune_events(before, config.event_log_max, config.limits.event_log_bytes).await {
                 tracing::error!(%error, "pruning the event log failed");
+            }
+            match state.store.expire_tokens(now() - config.token_idle_expiry.as_millis() as i64).await {
+                Ok(expired) => state.forget_tokens(&expired),
+                Err(error) => tracing::error!(%error, "expiring tokens failed"),
             }
         }
     }
@@ -36,7 +41,7 @@ async fn sweep(state: &AppState) -> Result<(), crate::error::ApiError> {
     let lapsed = state.store.lapse_devices(now).await?;
     for device in &lapsed {
         tracing::info!(device = %device.id, "registration lapsed");
-        state.hub.device_gone(device.user_id, &device.id);
+        state.streams.close_device(device.user_id, &device.id);
     }
     let mut owners: Vec<i64> = lapsed.iter().map(|d| d.user_id).collect();
     owners.sort_unstable();

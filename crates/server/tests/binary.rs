@@ -13,7 +13,7 @@ fn wait_healthy(port: u16) {
     loop {
         if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             use std::io::{Read, Write};
-            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
             let mut reply = String::new();
             let _ = stream.read_to_string(&mut reply);
             if reply.starts_with("HTTP/1.1 200") {

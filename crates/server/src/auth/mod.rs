@@ -14,8 +14,8 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
-pub use cache::CredentialCache;
-pub use limiter::FailureLimiter;
+pub use cache::{CredentialCache, TokenUse};
+pub use limiter::SignInThrottle;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -27,11 +27,21 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub display_name: String,
+    /// The hash of the bearer token the request came with; `None` for a password.
+    /// Streams remember it, so that revoking the token closes them.
+    pub token_hash: Option<String>,
 }
 
 impl From<&crate::store::UserRecord> for User {
     fn from(record: &crate::store::UserRecord) -> Self {
-        Self { id: record.id, email: record.email.clone(), display_name: record.display_name.clone() }
+        Self { id: record.id, email: record.email.clone(), display_name: record.display_name.clone(), token_hash: None }
+    }
+}
+
+impl User {
+    /// Who opens a stream with this request's credential.
+    pub fn opener(&self, device_id: Option<String>) -> crate::open_streams::Opener {
+        crate::open_streams::Opener { user_id: self.id, device_id, token_hash: self.token_hash.clone() }
     }
 }
 

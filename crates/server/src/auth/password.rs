@@ -5,7 +5,8 @@
 //! per hash on tokio's blocking threads left hundreds of megabytes resident after a
 //! burst of sign-ins (the allocator keeps freed blocks per thread arena); reusing one
 //! buffer per worker keeps the server's memory flat, and the worker count (one per
-//! core) bounds the CPU that sign-ins can take.
+//! core) bounds the CPU that sign-ins can take. The queue in front of them is bounded
+//! too: a flood of sign-ins is answered 429 at once instead of waiting in memory.
 
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
@@ -20,16 +21,19 @@ enum Job {
     Verify { password: String, stored_hash: String, reply: oneshot::Sender<Result<bool, ApiError>> },
 }
 
-fn workers() -> &'static Mutex<mpsc::Sender<Job>> {
-    static JOBS: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+/// Hashes waiting for a thread; more are refused.
+const QUEUE: usize = 64;
+
+fn workers() -> &'static mpsc::SyncSender<Job> {
+    static JOBS: OnceLock<mpsc::SyncSender<Job>> = OnceLock::new();
     JOBS.get_or_init(|| {
-        let (jobs, inbox) = mpsc::channel::<Job>();
+        let (jobs, inbox) = mpsc::sync_channel::<Job>(QUEUE);
         let inbox = Arc::new(Mutex::new(inbox));
         for n in 0..std::thread::available_parallelism().map_or(2, |n| n.get()) {
             let inbox = inbox.clone();
             std::thread::Builder::new().name(format!("argon2-{n}")).spawn(move || work(&inbox)).expect("a hashing thread starts");
         }
-        Mutex::new(jobs)
+        jobs
     })
 }
 
@@ -92,7 +96,10 @@ fn verify_with(memory: &mut Vec<Block>, password: &str, stored_hash: &str) -> Re
 
 async fn submit<T>(job: impl FnOnce(oneshot::Sender<Result<T, ApiError>>) -> Job) -> Result<T, ApiError> {
     let (reply, result) = oneshot::channel();
-    workers().lock().expect("hashing queue").send(job(reply)).map_err(|_| ApiError::internal("the hashing threads stopped"))?;
+    workers().try_send(job(reply)).map_err(|error| match error {
+        mpsc::TrySendError::Full(_) => ApiError::too_many("the server is busy checking passwords", 1),
+        mpsc::TrySendError::Disconnected(_) => ApiError::internal("the hashing threads stopped"),
+    })?;
     result.await.map_err(|_| ApiError::internal("a hashing thread failed"))?
 }
 

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use restphone_api::Created;
-use restphone_api::account::{Credentials, Profile, ProfileChange, Session, SignUp};
+use restphone_api::account::{AccountDeletion, Credentials, Profile, ProfileChange, Session, SignUp};
 use restphone_api::path;
 
 use super::{created, only_owner, openapi as doc};
@@ -42,6 +42,7 @@ fn profile_of(record: &UserRecord) -> Profile {
         (status = 413, response = doc::PayloadTooLarge),
         (status = 415, response = doc::UnsupportedMediaType),
         (status = 422, description = "The email, display name or password is not acceptable, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
     ),
 )]
 pub async fn sign_up(State(state): State<AppState>, Json(body): Json<SignUp>) -> ApiResult<Response> {
@@ -80,14 +81,14 @@ pub async fn profile(State(state): State<AppState>, _user: User, Path(email): Pa
     tag = "accounts",
     operation_id = "change_profile",
     summary = "Change my display name or password",
-    description = "Changes what is given and keeps the rest. A new password revokes every bearer token of the account.",
+    description = "Changes what is given and keeps the rest. A new password needs `current_password`, and revokes every bearer token of the account (their streams close).",
     params(("email" = String, Path, description = "My email")),
     request_body = ProfileChange,
     security(("basic" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The changed profile", body = Profile),
         (status = 400, response = doc::BadRequest),
-        (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "This is not my account, or `current_password` is missing or wrong", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The account was deleted meanwhile", body = doc::Problem, content_type = "application/problem+json"),
         (status = 413, response = doc::PayloadTooLarge),
         (status = 415, response = doc::UnsupportedMediaType),
@@ -97,6 +98,7 @@ pub async fn profile(State(state): State<AppState>, _user: User, Path(email): Pa
 pub async fn change_profile(
     State(state): State<AppState>,
     user: User,
+    auth::ClientIp(address): auth::ClientIp,
     Path(email): Path<String>,
     Json(body): Json<ProfileChange>,
 ) -> ApiResult<axum::Json<Profile>> {
@@ -105,14 +107,31 @@ pub async fn change_profile(
     let password_hash = match body.password {
         Some(password) => {
             validate::password(&password).map_err(ApiError::Unprocessable)?;
+            let current = body.current_password.ok_or_else(|| ApiError::Forbidden("a new password needs current_password".to_owned()))?;
+            confirm_password(&state, &user, &current, address).await?;
             Some(auth::password::hash(password).await?)
         }
         None => None,
     };
     state.store.update_user(user.id, display_name.as_deref(), password_hash.as_deref()).await?;
     state.credentials.forget_user(user.id);
+    if password_hash.is_some() {
+        // Every token was revoked: what they opened closes, and so does what the old
+        // password opened.
+        state.streams.close_where(user.id, |_| true);
+    }
     let record = state.store.user_by_email(&user.email).await?.ok_or_else(|| ApiError::not_found("this account"))?;
     Ok(axum::Json(profile_of(&record)))
+}
+
+/// Asks for the current password before what a stolen token must not do. A wrong one
+/// counts as a failed sign-in.
+async fn confirm_password(state: &AppState, user: &User, password: &str, address: Option<std::net::IpAddr>) -> ApiResult<()> {
+    match state.verify_password(&user.email, password, address).await {
+        Ok(_) => Ok(()),
+        Err(ApiError::Unauthorized(_)) => Err(ApiError::Forbidden("current_password is not this account's password".to_owned())),
+        Err(other) => Err(other),
+    }
 }
 
 /// Ends the user's calls, removes their devices, messages and tokens, then the account.
@@ -122,29 +141,37 @@ pub async fn change_profile(
     tag = "accounts",
     operation_id = "delete_account",
     summary = "Delete my account",
-    description = "Ends my calls, removes my devices, messages and tokens, then the account.",
+    description = "Needs the current password. Ends my calls, removes my devices, messages and tokens, then the account.",
     params(("email" = String, Path, description = "My email")),
+    request_body = AccountDeletion,
     security(("basic" = []), ("bearer" = [])),
     responses(
         (status = 204, description = "The account is gone"),
-        (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 400, response = doc::BadRequest),
+        (status = 403, description = "This is not my account, or `current_password` is wrong", body = doc::Problem, content_type = "application/problem+json"),
         (status = 409, description = "One of my calls ended at the same moment: try again", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, description = "The body does not fit", body = doc::Problem, content_type = "application/problem+json"),
     ),
 )]
-pub async fn delete_account(State(state): State<AppState>, user: User, Path(email): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_account(
+    State(state): State<AppState>,
+    user: User,
+    auth::ClientIp(address): auth::ClientIp,
+    Path(email): Path<String>,
+    Json(body): Json<AccountDeletion>,
+) -> ApiResult<StatusCode> {
     only_owner(&user, &email, "delete this account")?;
+    confirm_password(&state, &user, &body.current_password, address).await?;
     let actor = Actor { user_id: user.id, email: user.email.clone(), device: None };
     for call_id in state.store.unended_calls_of(user.id).await? {
         // A call may end on its own meanwhile; that is as good.
         state.change_call(&call_id, &mut super::calls::decide(|call| if call.ended.is_some() { Ok(false) } else { call.end(&actor, now()) })).await?;
     }
-    // Every registration, lapsed or not: each open stream must close.
-    let devices = state.store.live_devices(user.id, i64::MIN).await?;
     let files = state.store.delete_user(user.id).await?;
     state.credentials.forget_user(user.id);
-    for device in devices {
-        state.hub.device_gone(user.id, &device.id);
-    }
+    state.streams.close_where(user.id, |_| true);
     for file in files {
         super::messages::remove_audio(&state, &file).await;
     }
@@ -157,23 +184,22 @@ pub async fn delete_account(State(state): State<AppState>, user: User, Path(emai
     tag = "accounts",
     operation_id = "sign_in",
     summary = "Sign in for a bearer token",
-    description = "Send `Authorization: Bearer {token}` from then on, instead of the password.",
+    description = "Send `Authorization: Bearer {token}` from then on, instead of the password. A token unused for 30 days (the server's `--token-expiry-days`) stops working; an account keeps its 20 most recently used tokens (`--max-tokens-per-account`), signing in again revokes the oldest.",
     request_body = Credentials,
     responses(
         (status = 201, description = "A new bearer token", body = Session),
         (status = 400, response = doc::BadRequest),
         (status = 413, response = doc::PayloadTooLarge),
         (status = 415, response = doc::UnsupportedMediaType),
+        (status = 401, response = doc::Unauthorized),
         (status = 422, description = "The body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 429, response = doc::TooManyRequests),
     ),
 )]
 pub async fn sign_in(State(state): State<AppState>, auth::ClientIp(address): auth::ClientIp, Json(body): Json<Credentials>) -> ApiResult<Response> {
     let email = body.email.trim().to_lowercase();
     let user = state.verify_password(&email, &body.password, address).await?;
-    let token = crate::domain::ids::new_token();
-    let token_hash = auth::digest(&[&token]);
-    state.store.insert_token(&token_hash, user.id, now()).await?;
-    state.credentials.remember_token(token_hash, user.clone());
+    let token = state.issue_token(&user).await?;
     Ok((StatusCode::CREATED, axum::Json(Session { token, user: path::user(&user.email) })).into_response())
 }
 
@@ -183,6 +209,7 @@ pub async fn sign_in(State(state): State<AppState>, auth::ClientIp(address): aut
     tag = "accounts",
     operation_id = "sign_out",
     summary = "Revoke the bearer token this request is sent with",
+    description = "The streams opened with the token close.",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The token is revoked"),
@@ -197,6 +224,6 @@ pub async fn sign_out(State(state): State<AppState>, _user: User, headers: Heade
         .ok_or_else(|| ApiError::BadRequest("DELETE /session revokes the bearer token it is sent with".to_owned()))?;
     let token_hash = auth::digest(&[token.trim()]);
     state.store.delete_token(&token_hash).await?;
-    state.credentials.forget_token(&token_hash);
+    state.forget_tokens(&[token_hash]);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use restphone_api::Created;
 use restphone_api::call::{CallEvent, NewCall, Report, Take, Target};
 use restphone_api::event::{CommandKind, EventKind};
-use restphone_api::path;
+use restphone_api::{path, rules};
 use serde::Deserialize;
 
 use super::{created, openapi as doc, sse, wants_event_stream};
@@ -16,6 +16,7 @@ use crate::domain::call::{Actor, CallError, CallRecord, DeviceRef, Party};
 use crate::domain::{ids, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
+use crate::rate;
 use crate::state::{AppState, now};
 use crate::store::{DeviceRecord, NewEvent};
 use crate::wire;
@@ -82,12 +83,13 @@ fn still_visible(state: &AppState, call: &CallRecord) -> bool {
     ),
 )]
 pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<NewCall>) -> ApiResult<Response> {
-    let subject = body.subject.as_deref().map(|s| validate::text("the subject", s, 200)).transpose().map_err(ApiError::Unprocessable)?;
+    let subject = body.subject.as_deref().map(|s| validate::text(&rules::SUBJECT, s)).transpose().map_err(ApiError::Unprocessable)?;
     let to = body.to.ok_or_else(|| ApiError::Unprocessable("say whom to call: {\"to\": \"email\"}".to_owned()))?;
     let to = validate::email(&to).map_err(ApiError::Unprocessable)?;
     if to == user.email {
-        return Err(ApiError::Unprocessable("you cannot call yourself; to move a call between your devices, pull or push it".to_owned()));
+        return Err(ApiError::Conflict("you cannot call yourself; to move a call between your devices, pull or push it".to_owned()));
     }
+    rate::take(&state.rates.calls, user.id, "this account started too many calls in the last minute")?;
     let dialer = match body.device.as_deref() {
         Some(named) => Some(state.my_device(&user, named).await?),
         None => None,
@@ -149,7 +151,7 @@ pub async fn list(State(state): State<AppState>, user: User) -> ApiResult<axum::
 pub async fn get(State(state): State<AppState>, user: User, Path(call_id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
     let call = visible_call(&state, &user, &call_id).await?;
     if wants_event_stream(&headers) {
-        return Ok(sse::call_resource(state, user.id, wire::call(&call)));
+        return sse::call_resource(state, user.opener(None), wire::call(&call));
     }
     Ok(axum::Json(wire::call(&call)).into_response())
 }
@@ -176,7 +178,7 @@ pub async fn get(State(state): State<AppState>, user: User, Path(call_id): Path<
     ),
 )]
 pub async fn take(State(state): State<AppState>, user: User, Path(call_id): Path<String>, Json(body): Json<Take>) -> ApiResult<axum::Json<Created>> {
-    let session = body.session.as_deref().map(|s| validate::text("the session", s, 32 * 1024)).transpose().map_err(ApiError::Unprocessable)?;
+    let session = body.session.as_deref().map(|s| validate::text(&rules::SESSION, s)).transpose().map_err(ApiError::Unprocessable)?;
     let device = device_ref(&state.my_device(&user, &body.url).await?);
     let actor = Actor { user_id: user.id, email: user.email.clone(), device: Some(device.clone()) };
     let call = state.change_call(&call_id, &mut decide(|call| call.take(&actor, device.clone(), session.clone()))).await?;

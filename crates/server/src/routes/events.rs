@@ -51,5 +51,5 @@ pub async fn push_channel(
             Some(parsed.ok_or_else(|| ApiError::BadRequest("Last-Event-ID must be an event id this server sent".to_owned()))?)
         }
     };
-    sse::push_channel(state, user.id, device.id, last_event_id).await
+    sse::push_channel(state, user.opener(Some(device.id)), last_event_id).await
 }

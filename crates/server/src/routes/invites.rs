@@ -9,6 +9,7 @@ use super::openapi as doc;
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
+use crate::rate;
 use crate::state::AppState;
 use crate::store::NewEvent;
 
@@ -20,7 +21,7 @@ use crate::store::NewEvent;
     summary = "Pass an invitation on to every device of a user",
     description = "The body is a JSON object with `command` (`invite`, `cancel`, `reject` or `accept`) and `url` (what the invitation is about, e.g. `/call/{id}`); the rest is passed on as it is. Every device of the user gets it as an `invite` event, with the sender added as `from`.\n\n`SEND /login/{email}` with the same body does the same: a custom method, so OpenAPI cannot list it as an operation.",
     params(("email" = String, Path, description = "Whom to invite")),
-    request_body(content = serde_json::Value, description = "The invitation", content_type = "application/json", example = json!({"command": "invite", "url": "/call/abc"})),
+    request_body(content = doc::Invitation, description = "The invitation", content_type = "application/json", example = json!({"command": "invite", "url": "/call/abc"})),
     security(("basic" = []), ("bearer" = [])),
     responses(
         (status = 202, description = "The invitation was passed on"),
@@ -42,6 +43,7 @@ pub async fn invite(State(state): State<AppState>, user: User, Path(email): Path
     if !body.get("url").is_some_and(|u| u.is_string()) {
         return Err(ApiError::Unprocessable("url must be a string: what the invitation is about, e.g. /call/{id}".to_owned()));
     }
+    rate::take(&state.rates.invitations, user.id, "this account sent too many invitations in the last minute")?;
     let email = email.to_lowercase();
     let to = state.store.user_by_email(&email).await?.ok_or_else(|| ApiError::NotFound(format!("there is no user {email}")))?;
     body.insert("from".to_owned(), serde_json::Value::String(user.email));

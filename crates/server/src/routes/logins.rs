@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use restphone_api::event::EventKind;
 use restphone_api::login::{OnlineUser, Refresh, Register, Registered};
-use restphone_api::path;
+use restphone_api::{path, rules};
 
 use super::{created, only_owner, openapi as doc, sse, wants_event_stream};
 use crate::auth::User;
@@ -21,10 +21,12 @@ fn registered(email: &str, device: &DeviceRecord, now: i64) -> Registered {
     Registered { id: device.id.clone(), url: path::login(email, &device.id), expires }
 }
 
-/// Tells the user's devices, and anyone watching, that the device list changed.
+/// Tells the user's devices, and anyone watching, that the device list changed. The
+/// event leaves out the contacts (`GET /login/{email}` has them), so it stays small
+/// however long they are.
 pub async fn announce_presence(state: &Shared, user_id: i64, email: &str) -> ApiResult<()> {
     let devices = state.store.live_devices(user_id, now()).await?;
-    state.log(vec![NewEvent::to_user(user_id, EventKind::Presence, &wire::presence(email, &devices, true))]).await
+    state.log(vec![NewEvent::to_user(user_id, EventKind::Presence, &wire::presence(email, &devices, false))]).await
 }
 
 #[utoipa::path(
@@ -41,6 +43,7 @@ pub async fn announce_presence(state: &Shared, user_id: i64, email: &str) -> Api
         (status = 201, description = "The device is registered", body = Registered, headers(("Location" = String, description = "The registration: `/login/{email}/{id}`"))),
         (status = 400, response = doc::BadRequest),
         (status = 403, description = "This is not my account", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account has as many devices as the server allows (`--max-devices-per-account`): remove one first", body = doc::Problem, content_type = "application/problem+json"),
         (status = 413, response = doc::PayloadTooLarge),
         (status = 415, response = doc::UnsupportedMediaType),
         (status = 422, description = "The device name or contact is not acceptable, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
@@ -49,12 +52,15 @@ pub async fn announce_presence(state: &Shared, user_id: i64, email: &str) -> Api
 pub async fn register(State(state): State<AppState>, user: User, Path(email): Path<String>, Json(body): Json<Register>) -> ApiResult<Response> {
     only_owner(&user, &email, "register devices for this account")?;
     let name = validate::device_name(&body.device.name).map_err(ApiError::Unprocessable)?;
-    let contact = validate::text("the contact", &body.contact, 2048).map_err(ApiError::Unprocessable)?;
+    let contact = validate::text(&rules::CONTACT, &body.contact).map_err(ApiError::Unprocessable)?;
     let now = now();
     let expires = state.config.grant_expires(body.expires);
     let device =
         DeviceRecord { id: ids::new_id(), user_id: user.id, name, contact, registered_at: now, refreshed_at: now, expires_at: now + i64::from(expires) * 1000 };
-    state.store.insert_device(&device).await?;
+    let max = state.config.limits.devices_per_account;
+    if !state.store.insert_device(&device, max).await? {
+        return Err(ApiError::Conflict(format!("this account has {max} registered devices, the most this server allows: remove one first")));
+    }
     announce_presence(&state, user.id, &user.email).await?;
     let body = registered(&user.email, &device, now);
     Ok(created(&body.url.clone(), body))
@@ -124,7 +130,7 @@ pub async fn unregister(State(state): State<AppState>, user: User, Path((email, 
     if !state.store.delete_device(user.id, &id).await? {
         return Err(ApiError::NotFound(format!("registration {id} does not exist")));
     }
-    state.hub.device_gone(user.id, &id);
+    state.streams.close_device(user.id, &id);
     announce_presence(&state, user.id, &user.email).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -153,7 +159,7 @@ pub async fn list(State(state): State<AppState>, user: User, Path(email): Path<S
     let is_owner = owner.id == user.id;
     let presence = wire::presence(&owner.email, &devices, is_owner);
     if wants_event_stream(&headers) {
-        return Ok(sse::presence_resource(state, owner.id, presence, is_owner));
+        return sse::presence_resource(state, user.opener(None), owner.id, presence);
     }
     Ok(axum::Json(presence).into_response())
 }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use restphone_api::Created;
 use restphone_api::event::{EventKind, MessageNotice};
 use restphone_api::message::{Message, MessageChange, MessageKind, TextMessage};
-use restphone_api::path;
+use restphone_api::{path, rules};
 use tower::ServiceExt;
 
 use super::{created, only_owner, openapi as doc};
@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Json, Path};
 use crate::state::{AppState, Shared, now};
 use crate::store::{MessageRecord, NewEvent, UserRecord};
-use crate::{storage, wire};
+use crate::{rate, storage, wire};
 
 pub(super) async fn recipient(state: &AppState, email: &str) -> ApiResult<UserRecord> {
     let email = email.to_lowercase();
@@ -68,6 +68,7 @@ fn notice(owner_email: &str, record: &MessageRecord, deleted: bool) -> MessageNo
         (status = 400, response = doc::BadRequest),
         (status = 404, description = "There is no such user", body = doc::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The message is larger than this server accepts", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The mailbox holds as many bytes of voice messages as the server allows (`--max-mailbox-bytes`)", body = doc::Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is neither `audio/ogg` nor `application/json`", body = doc::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a usable Ogg Opus file, or an empty, too long or malformed text", body = doc::Problem, content_type = "application/problem+json"),
     ),
@@ -88,23 +89,29 @@ pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<
         created_at: now,
         heard: false,
     };
-    match media_type.as_str() {
+    let audio = match media_type.as_str() {
         "audio/ogg" | "audio/opus" => {
             let info = inspect_ogg_opus(&body).await?;
+            let held = state.store.mailbox_bytes(owner.id).await?;
+            if held + body.len() as u64 > state.config.limits.mailbox_bytes {
+                return Err(ApiError::Conflict(format!("the mailbox of {} is full", owner.email)));
+            }
             record.kind = MessageKind::Voice;
             record.duration_ms = Some(info.duration_ms);
             record.size = Some(body.len() as u64);
-            record.audio_file = Some(storage::write_audio(&state.config.messages_dir(), &record.id, &body).await?);
+            Some(body)
         }
         "application/json" => {
             let message: TextMessage =
                 serde_json::from_slice(&body).map_err(|e| ApiError::Unprocessable(format!("a text message is {{\"text\": \"...\"}}: {e}")))?;
-            if message.text.trim().is_empty() {
-                return Err(ApiError::Unprocessable("the text message is empty".to_owned()));
-            }
-            record.text = Some(validate::text("a text message", &message.text, 4000).map_err(ApiError::Unprocessable)?);
+            record.text = Some(validate::text(&rules::TEXT_MESSAGE, &message.text).map_err(ApiError::Unprocessable)?);
+            None
         }
         _ => return Err(ApiError::UnsupportedMediaType("send a voice message as audio/ogg (Ogg Opus) or a text message as application/json".to_owned())),
+    };
+    rate::take(&state.rates.messages, (user.id, owner.id), &format!("you left too many messages for {} in the last hour", owner.email))?;
+    if let Some(audio) = audio {
+        record.audio_file = Some(storage::write_audio(&state.config.messages_dir(), &record.id, &audio).await?);
     }
     let event = NewEvent::to_user(owner.id, EventKind::Message, &notice(&owner.email, &record, false));
     let publisher = state.hub.publisher().await;

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(crate::guard::KnownHosts::of(&state.config), crate::guard::only_known_hosts))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use restphone_api::{Created, account, call, event, login, message};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 
 /// The error body of every failed request, for the handlers' `#[utoipa::path]`.
 pub use restphone_api::problem::Problem;
@@ -72,6 +72,7 @@ also answer `Accept: text/event-stream` as active resources: their state now, th
             account::SignUp,
             account::Profile,
             account::ProfileChange,
+            account::AccountDeletion,
             account::Credentials,
             account::Session,
             login::Register,
@@ -103,7 +104,7 @@ also answer `Accept: text/event-stream` as active resources: their state now, th
             message::Message,
             message::MessageChange,
         ),
-        responses(BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Internal),
+        responses(BadRequest, Unauthorized, CrossSite, MisdirectedRequest, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Internal),
     ),
     modifiers(&SecuritySchemes, &CommonResponses),
     tags(
@@ -132,7 +133,8 @@ impl Modify for SecuritySchemes {
 }
 
 /// The responses every operation can give, added here rather than repeated on each
-/// handler: 500 everywhere; 401 and 429 wherever credentials are asked for.
+/// handler: 403 (another web site), 421 (a host name this server does not answer
+/// to) and 500 everywhere; 401 and 429 wherever credentials are asked for.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -146,6 +148,8 @@ impl Modify for CommonResponses {
                 let mut add = |status: &str, name: &str| {
                     responses.entry(status.to_owned()).or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
                 };
+                add("403", "CrossSite");
+                add("421", "MisdirectedRequest");
                 add("500", "Internal");
                 if signed_in {
                     add("401", "Unauthorized");
@@ -168,6 +172,39 @@ pub struct BadRequest(Problem);
 #[allow(dead_code)]
 pub struct Unauthorized(Problem);
 
+/// A browser sent the request from another web site (`Origin`, `Sec-Fetch-Site`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct CrossSite(Problem);
+
+/// The `Host` names a server this one is not: only loopback names and the operator's
+/// `--public-host` names are answered.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct MisdirectedRequest(Problem);
+
+/// An invitation to pass on: `command` and `url`, and anything else as it is.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Invitation {
+    command: InviteCommand,
+    /// What the invitation is about, e.g. `/call/{id}`.
+    url: String,
+}
+
+/// What an invitation asks (`restphone_api::event::INVITE_COMMANDS`).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum InviteCommand {
+    Invite,
+    Cancel,
+    Reject,
+    Accept,
+}
+
 /// The body is larger than this server accepts.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
@@ -180,7 +217,8 @@ pub struct PayloadTooLarge(Problem);
 #[allow(dead_code)]
 pub struct UnsupportedMediaType(Problem);
 
-/// Too many failed sign-ins with this email or from this address.
+/// A limit was reached: failed sign-ins from this address, a rate (calls, messages,
+/// invitations), open streams, or the server's password checks are all busy.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds until the next try")))]
 #[allow(dead_code)]
@@ -303,7 +341,9 @@ mod tests {
             let responses = operation["responses"].as_object().expect("responses");
             assert!(responses.contains_key("500"), "{method} {path} lacks 500");
             let signed_in = operation["security"].as_array().is_some_and(|security| !security.is_empty());
-            assert_eq!(responses.contains_key("401") && responses.contains_key("429"), signed_in, "{method} {path}: 401 and 429 go with credentials");
+            if signed_in {
+                assert!(responses.contains_key("401") && responses.contains_key("429"), "{method} {path}: 401 and 429 go with credentials");
+            }
             for (status, response) in responses {
                 let response = match response["$ref"].as_str() {
                     Some(name) => &doc["components"]["responses"][name.trim_start_matches("#/components/responses/")],

@@ -10,7 +10,8 @@ use restphone_api::event::{EventKind, Reset};
 use restphone_api::login::Presence;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::hub::Delivery;
+use crate::error::ApiResult;
+use crate::open_streams::Opener;
 use crate::state::AppState;
 use crate::store::StoredEvent;
 
@@ -39,7 +40,10 @@ fn json_frame(kind: EventKind, data: &impl serde::Serialize) -> Event {
 ///
 /// The subscription is made, and the log's position read, before the response is
 /// sent: an event logged after the client sees the headers is never skipped.
-pub async fn push_channel(state: AppState, user_id: i64, device_id: String, last_event_id: Option<i64>) -> crate::error::ApiResult<Events> {
+pub async fn push_channel(state: AppState, opener: Opener, last_event_id: Option<i64>) -> ApiResult<Events> {
+    let user_id = opener.user_id;
+    let device_id = opener.device_id.clone().unwrap_or_default();
+    let mut ticket = state.streams.open(opener, &state.config.limits)?;
     let mut deliveries = state.hub.subscribe(user_id);
     let last_logged = state.store.last_event_id().await?;
     let pruned_through = state.store.pruned_through().await?;
@@ -69,13 +73,13 @@ pub async fn push_channel(state: AppState, user_id: i64, device_id: String, last
             let delivery = tokio::select! {
                 delivery = deliveries.recv() => delivery,
                 _ = closing.changed() => return,
+                _ = &mut ticket.closed => return,
             };
             match delivery {
-                Ok(Delivery::Event(event)) if event.id > cursor && event.is_for(&device_id) => {
+                Ok(event) if event.id > cursor && event.is_for(&device_id) => {
                     cursor = event.id;
                     yield frame(&event);
                 }
-                Ok(Delivery::DeviceGone(gone)) if gone == device_id => return,
                 Ok(_) => {}
                 Err(RecvError::Lagged(_)) => replay = true,
                 Err(RecvError::Closed) => return,
@@ -86,8 +90,9 @@ pub async fn push_channel(state: AppState, user_id: i64, device_id: String, last
 }
 
 /// `GET /call/{id}` as an active resource: the call now, then each change until it ends.
-pub fn call_resource(state: AppState, user_id: i64, call: Call) -> Events {
-    let mut deliveries = state.hub.subscribe(user_id);
+pub fn call_resource(state: AppState, opener: Opener, call: Call) -> ApiResult<Events> {
+    let mut ticket = state.streams.open(opener.clone(), &state.config.limits)?;
+    let mut deliveries = state.hub.subscribe(opener.user_id);
     let mut closing = state.closing.clone();
     let heartbeat = state.config.heartbeat;
     let stream = async_stream::stream! {
@@ -101,9 +106,10 @@ pub fn call_resource(state: AppState, user_id: i64, call: Call) -> Events {
             let delivery = tokio::select! {
                 delivery = deliveries.recv() => delivery,
                 _ = closing.changed() => return,
+                _ = &mut ticket.closed => return,
             };
             match delivery {
-                Ok(Delivery::Event(event)) if event.kind == EventKind::Call => {
+                Ok(event) if event.kind == EventKind::Call => {
                     let Ok(changed) = serde_json::from_str::<Call>(&event.data) else { continue };
                     if changed.id == call_id {
                         yield frame(&event);
@@ -117,12 +123,14 @@ pub fn call_resource(state: AppState, user_id: i64, call: Call) -> Events {
             }
         }
     };
-    sse(heartbeat, stream)
+    Ok(sse(heartbeat, stream))
 }
 
 /// `GET /login/{email}` as an active resource: the user's devices now, then after
 /// each change. Contacts are only shown to the owner.
-pub fn presence_resource(state: AppState, watched_user_id: i64, presence: Presence, owner_watching: bool) -> Events {
+pub fn presence_resource(state: AppState, opener: Opener, watched_user_id: i64, presence: Presence) -> ApiResult<Events> {
+    let owner_watching = opener.user_id == watched_user_id;
+    let mut ticket = state.streams.open(opener, &state.config.limits)?;
     let mut deliveries = state.hub.subscribe(watched_user_id);
     let mut closing = state.closing.clone();
     let heartbeat = state.config.heartbeat;
@@ -132,9 +140,10 @@ pub fn presence_resource(state: AppState, watched_user_id: i64, presence: Presen
             let delivery = tokio::select! {
                 delivery = deliveries.recv() => delivery,
                 _ = closing.changed() => return,
+                _ = &mut ticket.closed => return,
             };
             match delivery {
-                Ok(Delivery::Event(event)) if event.kind == EventKind::Presence => {
+                Ok(event) if event.kind == EventKind::Presence => {
                     let Ok(mut changed) = serde_json::from_str::<Presence>(&event.data) else { continue };
                     if !owner_watching {
                         changed.devices.iter_mut().for_each(|device| device.contact = None);
@@ -146,5 +155,5 @@ pub fn presence_resource(state: AppState, watched_user_id: i64, presence: Presen
             }
         }
     };
-    sse(heartbeat, stream)
+    Ok(sse(heartbeat, stream))
 }

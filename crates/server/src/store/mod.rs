@@ -99,15 +99,23 @@ pub trait Store: Send + Sync + 'static {
     async fn create_user(&self, email: &str, display_name: &str, password_hash: &str, now: i64) -> StoreResult<Option<UserRecord>>;
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
     async fn email_of(&self, user_id: i64) -> StoreResult<Option<String>>;
+    /// A new password also revokes every token of the account, in the same transaction.
     async fn update_user(&self, user_id: i64, display_name: Option<&str>, password_hash: Option<&str>) -> StoreResult<()>;
     /// Deletes the user and everything theirs; returns the audio files to remove.
     async fn delete_user(&self, user_id: i64) -> StoreResult<Vec<String>>;
-    async fn insert_token(&self, token_hash: &str, user_id: i64, now: i64) -> StoreResult<()>;
-    async fn user_by_token(&self, token_hash: &str) -> StoreResult<Option<UserRecord>>;
+    /// Adds a token and revokes the account's least recently used ones beyond `keep`;
+    /// returns the hashes revoked.
+    async fn insert_token(&self, token_hash: &str, user_id: i64, now: i64, keep: u32) -> StoreResult<Vec<String>>;
+    /// The token's user, unless the token was revoked or last used before `used_since`.
+    async fn user_by_token(&self, token_hash: &str, used_since: i64) -> StoreResult<Option<UserRecord>>;
+    async fn touch_token(&self, token_hash: &str, now: i64) -> StoreResult<()>;
     async fn delete_token(&self, token_hash: &str) -> StoreResult<()>;
+    /// Revokes the tokens last used before `before`; returns their hashes.
+    async fn expire_tokens(&self, before: i64) -> StoreResult<Vec<String>>;
 
     // Registrations.
-    async fn insert_device(&self, device: &DeviceRecord) -> StoreResult<()>;
+    /// Adds the registration unless the user already has `max` live ones; `false` then.
+    async fn insert_device(&self, device: &DeviceRecord, max: u32) -> StoreResult<bool>;
     /// `None` when the device is unknown, not the user's, or lapsed.
     async fn refresh_device(&self, user_id: i64, device_id: &str, expires_at: i64, name: Option<&str>, now: i64) -> StoreResult<Option<DeviceRecord>>;
     async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<bool>;
@@ -133,6 +141,8 @@ pub trait Store: Send + Sync + 'static {
 
     // Messages.
     async fn insert_message(&self, message: &MessageRecord, event: NewEvent, now: i64) -> StoreResult<Vec<StoredEvent>>;
+    /// Bytes of voice messages in the owner's mailbox.
+    async fn mailbox_bytes(&self, owner_id: i64) -> StoreResult<u64>;
     async fn messages_of(&self, owner_id: i64) -> StoreResult<Vec<MessageRecord>>;
     async fn message(&self, owner_id: i64, message_id: &str) -> StoreResult<Option<MessageRecord>>;
     async fn set_heard(&self, owner_id: i64, message_id: &str, heard: bool) -> StoreResult<bool>;
@@ -147,6 +157,7 @@ pub trait Store: Send + Sync + 'static {
     /// The highest event id ever removed from the log (0 when none was).
     async fn pruned_through(&self) -> StoreResult<i64>;
     async fn last_event_id(&self) -> StoreResult<i64>;
-    /// Drops events older than `before`, and the oldest beyond `keep` events.
-    async fn prune_events(&self, before: i64, keep: i64) -> StoreResult<()>;
+    /// Drops events older than `before`, the oldest beyond `keep` events, and the
+    /// oldest beyond `keep_bytes` of event data.
+    async fn prune_events(&self, before: i64, keep: i64, keep_bytes: i64) -> StoreResult<()>;
 }

@@ -33,6 +33,13 @@ impl SqliteStore {
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    /// A write transaction. BEGIN IMMEDIATE takes the write lock first, so a
+    /// transaction that reads before it writes never fails to upgrade its lock; it
+    /// rolls back when dropped, so a request abandoned half way leaves nothing behind.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
 }
 #[async_trait]
 impl Store for SqliteStore {
@@ -60,20 +67,22 @@ impl Store for SqliteStore {
     }
 
     async fn update_user(&self, user_id: i64, display_name: Option<&str>, password_hash: Option<&str>) -> StoreResult<()> {
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE users SET display_name = COALESCE(?, display_name), password_hash = COALESCE(?, password_hash) WHERE id = ?")
             .bind(display_name)
             .bind(password_hash)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if password_hash.is_some() {
-            sqlx::query("DELETE FROM tokens WHERE user_id = ?").bind(user_id).execute(&self.pool).await?;
+            sqlx::query("DELETE FROM tokens WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 
     async fn delete_user(&self, user_id: i64) -> StoreResult<Vec<String>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let files =
             sqlx::query_scalar("SELECT audio_file FROM messages WHERE owner_id = ? AND audio_file IS NOT NULL").bind(user_id).fetch_all(&mut *tx).await?;
         sqlx::query("DELETE FROM events WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
@@ -82,20 +91,41 @@ impl Store for SqliteStore {
         Ok(files)
     }
 
-    async fn insert_token(&self, token_hash: &str, user_id: i64, now: i64) -> StoreResult<()> {
-        sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)")
+    async fn insert_token(&self, token_hash: &str, user_id: i64, now: i64, keep: u32) -> StoreResult<Vec<String>> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
             .bind(user_id)
             .bind(now)
-            .execute(&self.pool)
+            .bind(now)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        let revoked = sqlx::query_scalar(
+            "DELETE FROM tokens WHERE user_id = ? AND token_hash NOT IN
+               (SELECT token_hash FROM tokens WHERE user_id = ? ORDER BY last_used_at DESC, created_at DESC LIMIT ?)
+             RETURNING token_hash",
+        )
+        .bind(user_id)
+        .bind(user_id)
+        .bind(keep)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(revoked)
     }
 
-    async fn user_by_token(&self, token_hash: &str) -> StoreResult<Option<UserRecord>> {
-        let row =
-            sqlx::query("SELECT u.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?").bind(token_hash).fetch_optional(&self.pool).await?;
+    async fn user_by_token(&self, token_hash: &str, used_since: i64) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query("SELECT u.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.last_used_at > ?")
+            .bind(token_hash)
+            .bind(used_since)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(user).transpose()?)
+    }
+
+    async fn touch_token(&self, token_hash: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE tokens SET last_used_at = MAX(last_used_at, ?) WHERE token_hash = ?").bind(now).bind(token_hash).execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn delete_token(&self, token_hash: &str) -> StoreResult<()> {
@@ -103,7 +133,20 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn insert_device(&self, d: &DeviceRecord) -> StoreResult<()> {
+    async fn expire_tokens(&self, before: i64) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar("DELETE FROM tokens WHERE last_used_at <= ? RETURNING token_hash").bind(before).fetch_all(&self.pool).await?)
+    }
+
+    async fn insert_device(&self, d: &DeviceRecord, max: u32) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE user_id = ? AND expires_at > ?")
+            .bind(d.user_id)
+            .bind(d.registered_at)
+            .fetch_one(&mut *tx)
+            .await?;
+        if live >= i64::from(max) {
+            return Ok(false);
+        }
         sqlx::query(&format!("INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"))
             .bind(&d.id)
             .bind(d.user_id)
@@ -112,9 +155,10 @@ impl Store for SqliteStore {
             .bind(d.registered_at)
             .bind(d.refreshed_at)
             .bind(d.expires_at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn refresh_device(&self, user_id: i64, device_id: &str, expires_at: i64, name: Option<&str>, now: i64) -> StoreResult<Option<DeviceRecord>> {
@@ -173,7 +217,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_call(&self, call: &CallRecord, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         save_call(&mut tx, call).await?;
         let stored = append(&mut tx, events, now).await?;
         tx.commit().await?;
@@ -181,26 +225,20 @@ impl Store for SqliteStore {
     }
 
     async fn update_call(&self, call_id: &str, change: CallChange<'_>, now: i64) -> StoreResult<Option<(CallRecord, Vec<StoredEvent>)>> {
-        // BEGIN IMMEDIATE takes the write lock first, so two changes to one call
-        // cannot both read the old state.
-        let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        let result: StoreResult<_> = async {
-            let Some(mut call) = load_call(&mut conn, call_id).await? else {
-                return Ok(None);
-            };
-            let events = change(&mut call)?;
-            if events.is_empty() {
-                return Ok(Some((call, Vec::new())));
-            }
-            save_call(&mut conn, &call).await?;
-            let stored = append(&mut conn, events, now).await?;
-            Ok(Some((call, stored)))
+        // The write lock is taken first, so two changes to one call cannot both read
+        // the old state; a refusal rolls back.
+        let mut tx = self.write().await?;
+        let Some(mut call) = load_call(&mut tx, call_id).await? else {
+            return Ok(None);
+        };
+        let events = change(&mut call)?;
+        if events.is_empty() {
+            return Ok(Some((call, Vec::new())));
         }
-        .await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::query(end).execute(&mut *conn).await?;
-        result
+        save_call(&mut tx, &call).await?;
+        let stored = append(&mut tx, events, now).await?;
+        tx.commit().await?;
+        Ok(Some((call, stored)))
     }
 
     async fn call(&self, call_id: &str) -> StoreResult<Option<CallRecord>> {
@@ -238,7 +276,7 @@ impl Store for SqliteStore {
     }
 
     async fn insert_message(&self, m: &MessageRecord, event: NewEvent, now: i64) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO messages (id, owner_id, from_email, kind, text, audio_file, duration_ms, size, created_at, heard)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -258,6 +296,11 @@ impl Store for SqliteStore {
         let stored = append(&mut tx, vec![event], now).await?;
         tx.commit().await?;
         Ok(stored)
+    }
+
+    async fn mailbox_bytes(&self, owner_id: i64) -> StoreResult<u64> {
+        let bytes: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM messages WHERE owner_id = ?").bind(owner_id).fetch_one(&self.pool).await?;
+        Ok(bytes as u64)
     }
 
     async fn messages_of(&self, owner_id: i64) -> StoreResult<Vec<MessageRecord>> {
@@ -287,7 +330,7 @@ impl Store for SqliteStore {
     }
 
     async fn append_events(&self, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let stored = append(&mut tx, events, now).await?;
         tx.commit().await?;
         Ok(stored)
@@ -312,14 +355,21 @@ impl Store for SqliteStore {
         Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events").fetch_one(&self.pool).await?)
     }
 
-    async fn prune_events(&self, before: i64, keep: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        let cut: i64 =
+    async fn prune_events(&self, before: i64, keep: i64, keep_bytes: i64) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let too_old_or_many: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events WHERE created_at < ? OR id <= (SELECT COALESCE(MAX(id), 0) - ? FROM events)")
                 .bind(before)
                 .bind(keep)
                 .fetch_one(&mut *tx)
                 .await?;
+        let too_big: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(id), 0) FROM (SELECT id, SUM(length(data)) OVER (ORDER BY id DESC) AS newer_bytes FROM events) WHERE newer_bytes > ?",
+        )
+        .bind(keep_bytes)
+        .fetch_one(&mut *tx)
+        .await?;
+        let cut = too_old_or_many.max(too_big);
         if cut > 0 {
             sqlx::query("DELETE FROM events WHERE id <= ?").bind(cut).execute(&mut *tx).await?;
             sqlx::query(

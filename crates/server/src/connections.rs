@@ -1,0 +1,124 @@
+//! Accepting connections: HTTP/1.1 with header and body read timeouts and a cap on
+//! open connections per address, so clients that send half a request, or open
+//! thousands of connections, cannot hold the server.
+//!
+//! `axum::serve` offers neither (it sets no timer, so hyper's header timeout never
+//! fires), hence this loop over hyper's own connection builder.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+use tower_http::timeout::TimeoutBody;
+
+/// Open connections by address.
+#[derive(Clone, Default)]
+struct Slots(Arc<Mutex<HashMap<IpAddr, u32>>>);
+
+/// One open connection's place; given back when dropped.
+struct Slot {
+    slots: Slots,
+    ip: IpAddr,
+}
+
+impl Slots {
+    fn take(&self, ip: IpAddr, max: u32) -> Option<Slot> {
+        let mut open = self.0.lock().expect("slots lock");
+        let count = open.entry(ip).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(Slot { slots: self.clone(), ip })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.slots.0.lock().expect("slots lock");
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+pub struct Settings {
+    pub read_timeout: Duration,
+    pub per_address: u32,
+}
+
+/// Serves `app` until `closing` turns true; then open requests finish (streams see
+/// the same signal and end) and this returns when every connection has closed.
+pub async fn serve(listener: TcpListener, app: Router, settings: Settings, mut closing: watch::Receiver<bool>) {
+    let slots = Slots::default();
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = closed(&mut closing) => break,
+        };
+        while connections.try_join_next().is_some() {}
+        let (stream, remote) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Out of file descriptors, most likely: wait for some to close.
+                tracing::warn!(%error, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some(slot) = slots.take(remote.ip(), settings.per_address) else {
+            tracing::debug!(%remote, "too many connections from this address");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let read_timeout = settings.read_timeout;
+        let service = app.clone().map_request(move |request: axum::http::Request<Incoming>| {
+            let mut request = request.map(|body| axum::body::Body::new(TimeoutBody::new(read_timeout, body)));
+            request.extensions_mut().insert(ConnectInfo::<SocketAddr>(remote));
+            request
+        });
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(settings.read_timeout);
+        let mut closing = closing.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)).with_upgrades();
+            tokio::pin!(connection);
+            let finished = tokio::select! {
+                finished = connection.as_mut() => Some(finished),
+                () = closed(&mut closing) => None,
+            };
+            let finished = match finished {
+                Some(finished) => finished,
+                None => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = finished {
+                tracing::debug!(%remote, %error, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Completes once the server is closing.
+async fn closed(closing: &mut watch::Receiver<bool>) {
+    let _ = closing.wait_for(|closing| *closing).await;
+}
