@@ -33,6 +33,10 @@ async fn an_email_has_one_account_and_bad_sign_ups_say_why() {
         (json!({"email": "x@example.com", "password": "long enough", "display_name": ""}), 422, "display name"),
         (json!({"email": "x@example.com", "password": 12345678, "display_name": "X"}), 422, "password"),
         (json!({"email": "x@example.com"}), 422, "password"),
+        (json!({"email": "x@example.com", "password": "long enough", "display_name": "evil\u{202E}gpj.exe"}), 422, "direction overrides"),
+        (json!({"email": "x@example.com", "password": "long enough", "display_name": "Al\u{200B}ice"}), 422, "zero-width"),
+        (json!({"email": "x@xn--exmple-4nf.com", "password": "long enough", "display_name": "X"}), 422, "mixes scripts"),
+        (json!({"email": "jöe@example.com", "password": "long enough", "display_name": "X"}), 422, "ASCII local part"),
     ];
     for (body, status, mentions) in cases {
         let detail = alice.post("/user", body.clone()).await.problem(status);

@@ -1,7 +1,18 @@
 //! Registrations (`/login`): the devices a user is logged in on.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Seconds as JSON Schema reads an integer: `600`, and also `600.0`.
+fn whole_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    let seconds: Option<f64> = Option::deserialize(deserializer)?;
+    seconds
+        .map(|seconds| match seconds {
+            whole if whole.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&whole) => Ok(whole as u32),
+            _ => Err(serde::de::Error::custom("expires must be a whole number of seconds from 0 to 4294967295")),
+        })
+        .transpose()
+}
 
 /// `POST /login/{email}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -13,6 +24,7 @@ pub struct Register {
     pub device: DeviceInfo,
     /// Requested lifetime in seconds; the server may raise it to its minimum.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>, maximum = 4294967295.0))]
+    #[serde(default, deserialize_with = "whole_seconds")]
     pub expires: Option<u32>,
 }
 
@@ -39,6 +51,7 @@ pub struct Registered {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Refresh {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>, maximum = 4294967295.0))]
+    #[serde(default, deserialize_with = "whole_seconds")]
     pub expires: Option<u32>,
     pub device: Option<DeviceInfo>,
 }

@@ -213,7 +213,6 @@ pub async fn sign_in(State(state): State<AppState>, auth::ClientIp(address): aut
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The token is revoked"),
-        (status = 400, description = "The request was not authenticated with a bearer token", body = doc::Problem, content_type = "application/problem+json"),
     ),
 )]
 pub async fn sign_out(State(state): State<AppState>, _user: User, headers: HeaderMap) -> ApiResult<StatusCode> {
@@ -221,7 +220,7 @@ pub async fn sign_out(State(state): State<AppState>, _user: User, headers: Heade
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, token)| token))
-        .ok_or_else(|| ApiError::BadRequest("DELETE /session revokes the bearer token it is sent with".to_owned()))?;
+        .ok_or(ApiError::Unauthorized("DELETE /session revokes the bearer token it is sent with: send one"))?;
     let token_hash = auth::digest(&[token.trim()]);
     state.store.delete_token(&token_hash).await?;
     state.forget_tokens(&[token_hash]);

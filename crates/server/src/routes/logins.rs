@@ -96,7 +96,8 @@ pub async fn refresh(
     let change: Refresh = if body.iter().all(u8::is_ascii_whitespace) {
         Refresh::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::Unprocessable(format!("the JSON body does not fit: {e}")))?
+        let change: Option<Refresh> = serde_json::from_slice(&body).map_err(|e| ApiError::Unprocessable(format!("the JSON body does not fit: {e}")))?;
+        change.unwrap_or_default()
     };
     let name = change.device.map(|d| validate::device_name(&d.name)).transpose().map_err(ApiError::Unprocessable)?;
     let now = now();

@@ -30,6 +30,18 @@ pub(super) fn media_type(headers: &HeaderMap) -> String {
     content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
+/// `bytes=` and a list of `first-[last]` or `-suffix` ranges.
+fn well_formed_range(range: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    range.strip_prefix("bytes=").is_some_and(|specs| {
+        specs.split(',').all(|spec| match spec.trim().split_once('-') {
+            Some(("", suffix)) => digits(suffix),
+            Some((first, last)) => digits(first) && (last.is_empty() || digits(last)),
+            None => false,
+        })
+    })
+}
+
 /// Checks that `body` is a usable Ogg Opus file (off the async workers: it decodes pages).
 pub(super) async fn inspect_ogg_opus(body: &axum::body::Bytes) -> ApiResult<oggopus::OpusInfo> {
     let bytes = body.clone();
@@ -242,7 +254,7 @@ pub async fn delete(State(state): State<AppState>, user: User, Path((email, id))
     params(
         ("email" = String, Path, description = "My email"),
         ("id" = String, Path, description = "The message's id"),
-        ("Range" = Option<String>, Header, description = "A byte range, e.g. `bytes=0-1023`"),
+        ("Range" = Option<String>, Header, description = "A byte range, e.g. `bytes=0-1023`; a value that is not a byte-range list is ignored"),
     ),
     security(("basic" = []), ("bearer" = [])),
     responses(
@@ -253,12 +265,17 @@ pub async fn delete(State(state): State<AppState>, user: User, Path((email, id))
         (status = 416, description = "The range lies outside the file", body = doc::Problem, content_type = "application/problem+json"),
     ),
 )]
-pub async fn audio(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>, request: Request) -> ApiResult<Response> {
+pub async fn audio(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>, mut request: Request) -> ApiResult<Response> {
     let record = owned(&state, &user, &email, &id).await?;
     let file = record.audio_file.ok_or_else(|| ApiError::NotFound("this is a text message: it has no audio".to_owned()))?;
     let path = state.config.messages_dir().join(file);
     if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
         return Err(ApiError::internal(format!("the audio of message {id} is missing from {}", path.display())));
+    }
+    // A Range that is not a byte-range list is ignored, as RFC 9110 allows: the whole
+    // file follows. A well-formed one that the file cannot satisfy gets 416.
+    if request.headers().get(header::RANGE).is_some_and(|range| !range.to_str().is_ok_and(well_formed_range)) {
+        request.headers_mut().remove(header::RANGE);
     }
     let response = tower_http::services::ServeFile::new_with_mime(path, &"audio/ogg".parse().expect("a valid mime type"))
         .oneshot(request)

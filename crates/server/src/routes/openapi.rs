@@ -106,7 +106,7 @@ also answer `Accept: text/event-stream` as active resources: their state now, th
         ),
         responses(BadRequest, Unauthorized, CrossSite, MisdirectedRequest, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Internal),
     ),
-    modifiers(&SecuritySchemes, &CommonResponses),
+    modifiers(&SecuritySchemes, &CommonResponses, &AudioBodies),
     tags(
         (name = "server", description = "Health and this document"),
         (name = "accounts", description = "`/user` and `/session`: accounts and bearer tokens"),
@@ -154,6 +154,33 @@ impl Modify for CommonResponses {
                 if signed_in {
                     add("401", "Unauthorized");
                     add("429", "TooManyRequests");
+                }
+            }
+        }
+    }
+}
+
+/// Audio uploads (voice messages, greetings) are the file itself: a required body of
+/// bytes, which `request_body(content(("audio/ogg")))` leaves untyped and optional.
+struct AudioBodies;
+
+impl Modify for AudioBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        use utoipa::openapi::{Required, Schema};
+        let bytes = || Schema::Object(ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))).build());
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.put, &mut item.post].into_iter().flatten() {
+                let Some(body) = operation.request_body.as_mut() else { continue };
+                let mut audio = false;
+                for (media_type, content) in body.content.iter_mut() {
+                    if media_type.starts_with("audio/") {
+                        content.schema = Some(bytes().into());
+                        audio = true;
+                    }
+                }
+                if audio {
+                    body.required = Some(Required::True);
                 }
             }
         }
