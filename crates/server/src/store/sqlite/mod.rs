@@ -34,9 +34,10 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
-    /// A write transaction. BEGIN IMMEDIATE takes the write lock first, so a
-    /// transaction that reads before it writes never fails to upgrade its lock; it
-    /// rolls back when dropped, so a request abandoned half way leaves nothing behind.
+    /// A transaction that reads before it writes. BEGIN IMMEDIATE takes the write lock
+    /// first, so it never fails to upgrade its lock. Transactions that only write use
+    /// the plain `begin()`: taking the lock earlier only makes writers wait longer.
+    /// Either rolls back when dropped, so a request abandoned half way leaves nothing.
     async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
@@ -67,7 +68,7 @@ impl Store for SqliteStore {
     }
 
     async fn update_user(&self, user_id: i64, display_name: Option<&str>, password_hash: Option<&str>) -> StoreResult<()> {
-        let mut tx = self.write().await?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE users SET display_name = COALESCE(?, display_name), password_hash = COALESCE(?, password_hash) WHERE id = ?")
             .bind(display_name)
             .bind(password_hash)
@@ -92,7 +93,7 @@ impl Store for SqliteStore {
     }
 
     async fn insert_token(&self, token_hash: &str, user_id: i64, now: i64, keep: u32) -> StoreResult<Vec<String>> {
-        let mut tx = self.write().await?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
             .bind(user_id)
@@ -138,27 +139,25 @@ impl Store for SqliteStore {
     }
 
     async fn insert_device(&self, d: &DeviceRecord, max: u32) -> StoreResult<bool> {
-        let mut tx = self.write().await?;
-        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE user_id = ? AND expires_at > ?")
-            .bind(d.user_id)
-            .bind(d.registered_at)
-            .fetch_one(&mut *tx)
-            .await?;
-        if live >= i64::from(max) {
-            return Ok(false);
-        }
-        sqlx::query(&format!("INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"))
-            .bind(&d.id)
-            .bind(d.user_id)
-            .bind(&d.name)
-            .bind(&d.contact)
-            .bind(d.registered_at)
-            .bind(d.refreshed_at)
-            .bind(d.expires_at)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
+        // One statement, so the count and the insert are atomic without a transaction's
+        // extra round trips on this hot path.
+        let done = sqlx::query(&format!(
+            "INSERT INTO devices ({DEVICE_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?
+             WHERE (SELECT COUNT(*) FROM devices WHERE user_id = ? AND expires_at > ?) < ?"
+        ))
+        .bind(&d.id)
+        .bind(d.user_id)
+        .bind(&d.name)
+        .bind(&d.contact)
+        .bind(d.registered_at)
+        .bind(d.refreshed_at)
+        .bind(d.expires_at)
+        .bind(d.user_id)
+        .bind(d.registered_at)
+        .bind(max)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn refresh_device(&self, user_id: i64, device_id: &str, expires_at: i64, name: Option<&str>, now: i64) -> StoreResult<Option<DeviceRecord>> {
@@ -217,7 +216,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_call(&self, call: &CallRecord, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.write().await?;
+        let mut tx = self.pool.begin().await?;
         save_call(&mut tx, call).await?;
         let stored = append(&mut tx, events, now).await?;
         tx.commit().await?;
@@ -276,7 +275,7 @@ impl Store for SqliteStore {
     }
 
     async fn insert_message(&self, m: &MessageRecord, event: NewEvent, now: i64) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.write().await?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO messages (id, owner_id, from_email, kind, text, audio_file, duration_ms, size, created_at, heard)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -330,7 +329,7 @@ impl Store for SqliteStore {
     }
 
     async fn append_events(&self, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.write().await?;
+        let mut tx = self.pool.begin().await?;
         let stored = append(&mut tx, events, now).await?;
         tx.commit().await?;
         Ok(stored)
