@@ -125,7 +125,12 @@ async fn alice_s_phone_sends_her_voice_and_not_bob_s_echo() {
     drop(raw);
 
     // Processing on: the canceller finds the loop, then Bob hears only Alice.
-    let scene = Scene::answered(ProcessingConfig::default()).await;
+    // Echo cancellation alone: Alice's "voice" here is a steady tone, which is what a
+    // noise suppressor is built to remove, and in some runs it learned the tone as noise
+    // and took Alice down 13 dB during double talk. Speech is not steady; the virtual
+    // room tests run the full chain.
+    let echo_only = ProcessingConfig { noise_suppression: false, gain_control: false, ..ProcessingConfig::default() };
+    let scene = Scene::answered(echo_only).await;
     let converged =
         until(&scene.alice, "the echo canceller converges", |s| s.quality.get(&scene.call).and_then(|q| q.echo).is_some_and(|echo| echo.converged)).await;
     let echo_stats = converged.quality[&scene.call].echo.unwrap();
