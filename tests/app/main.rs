@@ -196,7 +196,10 @@ async fn voicemail(window: &Session, shots: &Shots, server: &str, bob: &Phone) {
     let call = ringing.calls.iter().find(|c| c.state == AppearanceState::Ringing).map(|c| c.id.clone()).expect("a ringing call");
     bob.execute(Command::Decline { call: Some(call.clone()) }).await.expect("bob declines");
     let leaving = format!("[data-testid=call][data-call-id='{call}'][data-state=voicemail]");
-    window.wait_for_text(&format!("{leaving} [data-testid=voicemail-recorded]"), UI, |t| t.contains("2 s")).await;
+    // The greeting and the beep play first, then two seconds are recorded: longer than a
+    // screen change, and a loaded CI machine took over 15 s once.
+    let greeting_then_two_seconds = UI * 2;
+    window.wait_for_text(&format!("{leaving} [data-testid=voicemail-recorded]"), greeting_then_two_seconds, |t| t.contains("2 s")).await;
     shots.take(window, "12-call-to-voicemail").await;
     window.click_on(&format!("{leaving} [data-testid=send-message]"), UI).await;
     window

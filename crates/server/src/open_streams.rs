@@ -90,7 +90,8 @@ impl OpenStreams {
     }
 
     /// How many streams `user_id` has open.
-    pub fn count(&self, user_id: i64) -> usize {
+    #[cfg(test)]
+    fn count(&self, user_id: i64) -> usize {
         self.entries.lock().expect("stream list lock").get(&user_id).map_or(0, Vec::len)
     }
 }
