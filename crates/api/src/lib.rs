@@ -10,6 +10,7 @@ pub mod call;
 pub mod event;
 pub mod login;
 pub mod message;
+pub mod pairing;
 pub mod path;
 pub mod problem;
 pub mod rules;

@@ -38,6 +38,8 @@ pub struct Config {
     pub public_hosts: Vec<String>,
     /// A request whose header, or whose body, stalls this long is dropped.
     pub read_timeout: Duration,
+    /// Serve HTTPS with this certificate; `None` for plain HTTP (loopback).
+    pub tls: Option<crate::tls::TlsSource>,
     pub limits: Limits,
 }
 
@@ -110,6 +112,7 @@ impl Config {
             token_idle_expiry: Duration::from_secs(30 * 24 * 3600),
             public_hosts: Vec::new(),
             read_timeout: Duration::from_secs(30),
+            tls: None,
             limits: Limits::default(),
         }
     }

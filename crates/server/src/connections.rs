@@ -18,6 +18,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
@@ -58,6 +59,8 @@ impl Drop for Slot {
 pub struct Settings {
     pub read_timeout: Duration,
     pub per_address: u32,
+    /// Speak HTTPS on every connection.
+    pub tls: Option<TlsAcceptor>,
 }
 
 /// Serves `app` until `closing` turns true; then open requests finish (streams see
@@ -93,29 +96,66 @@ pub async fn serve(listener: TcpListener, app: Router, settings: Settings, mut c
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder.timer(TokioTimer::new()).header_read_timeout(settings.read_timeout);
-        let mut closing = closing.clone();
+        let closing = closing.clone();
+        let tls = settings.tls.clone();
         connections.spawn(async move {
             let _slot = slot;
-            let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)).with_upgrades();
-            tokio::pin!(connection);
-            let finished = tokio::select! {
-                finished = connection.as_mut() => Some(finished),
-                () = closed(&mut closing) => None,
+            let Some(acceptor) = tls else {
+                return serve_one(&builder, TokioIo::new(stream), service, closing, remote).await;
             };
-            let finished = match finished {
-                Some(finished) => finished,
-                None => {
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
-                }
-            };
-            if let Err(error) = finished {
-                tracing::debug!(%remote, %error, "connection ended");
+            if !speaks_tls(&stream, read_timeout).await {
+                return answer_plain_http(stream).await;
+            }
+            match tokio::time::timeout(read_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => serve_one(&builder, TokioIo::new(stream), service, closing, remote).await,
+                Ok(Err(error)) => tracing::debug!(%remote, %error, "TLS handshake failed"),
+                Err(_) => tracing::debug!(%remote, "TLS handshake timed out"),
             }
         });
     }
     drop(listener);
     while connections.join_next().await.is_some() {}
+}
+
+/// Serves HTTP on one connection until it ends, or gracefully once the server closes.
+async fn serve_one<I, S>(builder: &hyper::server::conn::http1::Builder, io: TokioIo<I>, service: S, mut closing: watch::Receiver<bool>, remote: SocketAddr)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: tower::Service<axum::http::Request<Incoming>, Response = axum::response::Response, Error = std::convert::Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let connection = builder.serve_connection(io, TowerToHyperService::new(service)).with_upgrades();
+    tokio::pin!(connection);
+    let finished = tokio::select! {
+        finished = connection.as_mut() => Some(finished),
+        () = closed(&mut closing) => None,
+    };
+    let finished = match finished {
+        Some(finished) => finished,
+        None => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(error) = finished {
+        tracing::debug!(%remote, %error, "connection ended");
+    }
+}
+
+/// Whether the client opens with a TLS handshake record (0x16).
+async fn speaks_tls(stream: &tokio::net::TcpStream, wait: Duration) -> bool {
+    let mut first = [0u8; 1];
+    matches!(tokio::time::timeout(wait, stream.peek(&mut first)).await, Ok(Ok(1))) && first[0] == 0x16
+}
+
+/// Plain HTTP sent to the HTTPS port gets a readable answer instead of a failed handshake.
+async fn answer_plain_http(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let body = r#"{"type":"about:blank","title":"Bad Request","status":400,"detail":"this port speaks HTTPS: use https://"}"#;
+    let answer =
+        format!("HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    let _ = stream.write_all(answer.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 /// Completes once the server is closing.

@@ -24,6 +24,7 @@ pub mod state;
 pub mod storage;
 pub mod store;
 pub mod sweeper;
+pub mod tls;
 pub mod wire;
 
 use std::future::Future;
@@ -32,6 +33,17 @@ use std::sync::Arc;
 pub use config::Config;
 pub use state::AppState;
 use tokio::net::TcpListener;
+
+/// The link that pairs a device with this server: its first public name, or the
+/// address it listens on.
+fn pairing_link(config: &Config, address: std::net::SocketAddr, fingerprint: &str) -> restphone_api::pairing::PairingLink {
+    let host = match config.public_hosts.first() {
+        Some(name) => name.clone(),
+        None if address.is_ipv6() => format!("[{}]", address.ip()),
+        None => address.ip().to_string(),
+    };
+    restphone_api::pairing::PairingLink { server: format!("https://{host}:{}", address.port()), cert_sha256: fingerprint.to_owned() }
+}
 
 /// The HTTP application, for tests that call it without a socket.
 pub fn app(state: AppState) -> axum::Router {
@@ -51,7 +63,13 @@ pub async fn serve(
     let store = store::SqliteStore::open(&config.database_url()).await?;
     storage::remove_strays(&config.messages_dir(), &store).await?;
     let (closing_sender, closing) = tokio::sync::watch::channel(false);
-    let settings = connections::Settings { read_timeout: config.read_timeout, per_address: config.limits.connections_per_address };
+    let tls = config.tls.as_ref().map(|source| tls::load(source, &config.data_dir, &config.public_hosts)).transpose()?;
+    if let Some(tls) = &tls {
+        // One line operators and scripts can find: how other devices pair with this server.
+        println!("pair: {}", pairing_link(&config, listener.local_addr()?, &tls.fingerprint));
+    }
+    let settings =
+        connections::Settings { read_timeout: config.read_timeout, per_address: config.limits.connections_per_address, tls: tls.map(|tls| tls.acceptor) };
     let state = AppState::new(config, Arc::new(store), closing.clone());
     let sweeper = tokio::spawn(sweeper::run(state.clone()));
     tracing::info!(address = %listener.local_addr()?, "restphone-server listening");

@@ -1,4 +1,4 @@
-//! `restphone-server --listen ADDR --data-dir DIR [--db URL] [--public-host NAME] [--max-...]`: see `--help`.
+//! `restphone-server --listen ADDR --data-dir DIR [--db URL] [--public-host NAME] [--tls-self-signed | --tls-cert FILE --tls-key FILE] [--max-...]`: see `--help`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use restphone_server::Config;
 use restphone_server::config::Limits;
+use restphone_server::tls::TlsSource;
 
 #[derive(Parser)]
 #[command(version, about = "The restphone REST SIP-style application server")]
@@ -46,6 +47,16 @@ struct Args {
     /// connection is dropped.
     #[arg(long, default_value_t = 30)]
     read_timeout: u64,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key", conflicts_with = "tls_self_signed")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate made on first start and kept in the data dir, for
+    /// localhost and the --public-host names. Prints the pairing link on start.
+    #[arg(long)]
+    tls_self_signed: bool,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -132,6 +143,11 @@ async fn main() -> std::process::ExitCode {
     config.token_idle_expiry = Duration::from_secs(args.token_expiry_days.max(1) * 24 * 3600);
     config.read_timeout = Duration::from_secs(args.read_timeout.max(1));
     config.limits = args.limits.into();
+    config.tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsSource::Files { cert, key }),
+        _ if args.tls_self_signed => Some(TlsSource::SelfSigned),
+        _ => None,
+    };
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(error) => {
