@@ -3,7 +3,7 @@
 
 use restphone_phone::core::calls::{Change, MediaRole};
 use restphone_phone::{Command, Notice, Phone, PhoneConfig};
-use restphone_system_tests::phone::{field, place, state, until};
+use restphone_system_tests::phone::{field, phone_config, place, state, until};
 use restphone_system_tests::{Client, DEADLINE, Proxy, TestServer};
 use serde_json::Value;
 
@@ -17,17 +17,7 @@ struct Scene {
 }
 
 async fn phone(base: &str, user: &Client, device: &str) -> Phone {
-    let config = PhoneConfig {
-        server: base.to_owned(),
-        email: user.email.clone(),
-        password: user.password.clone(),
-        device_name: device.to_owned(),
-        expires: 300,
-        auto_answer: false,
-        auto_voicemail: false,
-        media: None,
-    };
-    Phone::start(config).await.expect("the phone starts")
+    Phone::start(phone_config(base, user, device)).await.expect("the phone starts")
 }
 
 impl Scene {
@@ -274,16 +264,7 @@ async fn media_starts_where_the_leg_is_renegotiates_with_the_peer_and_stops_when
 async fn the_phone_refreshes_its_registration_before_it_lapses() {
     let server = TestServer::start_with(|config| config.min_expires = 1).await;
     let alice = Client::sign_up(&server.base, "alice").await;
-    let config = PhoneConfig {
-        server: server.base.clone(),
-        email: alice.email.clone(),
-        password: alice.password.clone(),
-        device_name: "Laptop".into(),
-        expires: 3,
-        auto_answer: false,
-        auto_voicemail: false,
-        media: None,
-    };
+    let config = PhoneConfig { expires: 3, ..phone_config(&server.base, &alice, "Laptop") };
     let laptop = Phone::start(config).await.unwrap();
     let device = laptop.snapshots().borrow().device_id.clone();
     // Without refreshes the server would drop the registration after 3 s; the phone

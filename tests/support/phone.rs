@@ -17,15 +17,20 @@ pub async fn start_audio_phone(server: &TestServer, user: &Client, device: &str,
 /// What `start_audio_phone` starts, for a test to change first.
 pub fn audio_phone_config(server: &TestServer, user: &Client, device: &str, config: MediaConfig, devices: AudioDevices) -> PhoneConfig {
     let config = MediaConfig { udp_addrs: vec!["127.0.0.1:0".to_owned()], ..config };
+    PhoneConfig { media: Some(MediaSetup { config, devices }), ..phone_config(&server.base, user, device) }
+}
+
+/// `user`'s phone called `device` on the server at `base`, without audio.
+pub fn phone_config(base: &str, user: &Client, device: &str) -> PhoneConfig {
     PhoneConfig {
-        server: server.base.clone(),
+        server: base.to_owned(),
         email: user.email.clone(),
         password: user.password.clone(),
         device_name: device.to_owned(),
         expires: 300,
         auto_answer: false,
         auto_voicemail: false,
-        media: Some(MediaSetup { config, devices }),
+        media: None,
     }
 }
 

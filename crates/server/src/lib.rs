@@ -34,17 +34,6 @@ pub use config::Config;
 pub use state::AppState;
 use tokio::net::TcpListener;
 
-/// The link that pairs a device with this server: its first public name, or the
-/// address it listens on.
-fn pairing_link(config: &Config, address: std::net::SocketAddr, fingerprint: &str) -> restphone_api::pairing::PairingLink {
-    let host = match config.public_hosts.first() {
-        Some(name) => name.clone(),
-        None if address.is_ipv6() => format!("[{}]", address.ip()),
-        None => address.ip().to_string(),
-    };
-    restphone_api::pairing::PairingLink { server: format!("https://{host}:{}", address.port()), cert_sha256: fingerprint.to_owned() }
-}
-
 /// The HTTP application, for tests that call it without a socket.
 pub fn app(state: AppState) -> axum::Router {
     routes::router(state)
@@ -66,7 +55,7 @@ pub async fn serve(
     let tls = config.tls.as_ref().map(|source| tls::load(source, &config.data_dir, &config.public_hosts)).transpose()?;
     if let Some(tls) = &tls {
         // One line operators and scripts can find: how other devices pair with this server.
-        println!("pair: {}", pairing_link(&config, listener.local_addr()?, &tls.fingerprint));
+        println!("pair: {}", tls::pairing_link(&config, listener.local_addr()?, &tls.fingerprint));
     }
     let settings =
         connections::Settings { read_timeout: config.read_timeout, per_address: config.limits.connections_per_address, tls: tls.map(|tls| tls.acceptor) };

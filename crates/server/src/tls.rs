@@ -50,6 +50,17 @@ pub fn load(source: &TlsSource, data_dir: &Path, names: &[String]) -> Result<Tls
     Ok(Tls { acceptor: TlsAcceptor::from(Arc::new(config)), fingerprint })
 }
 
+/// The link that pairs a device with this server: its first public name, or the
+/// address it listens on.
+pub fn pairing_link(config: &crate::Config, address: std::net::SocketAddr, fingerprint: &str) -> restphone_api::pairing::PairingLink {
+    let host = match config.public_hosts.first() {
+        Some(name) => name.clone(),
+        None if address.is_ipv6() => format!("[{}]", address.ip()),
+        None => address.ip().to_string(),
+    };
+    restphone_api::pairing::PairingLink { server: format!("https://{host}:{}", address.port()), cert_sha256: fingerprint.to_owned() }
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }

@@ -27,6 +27,10 @@ impl Tally {
         Self { failures: 0, running: 0, since: now }
     }
 
+    fn is_empty(&self) -> bool {
+        self.failures == 0 && self.running == 0
+    }
+
     fn ends(&self) -> Instant {
         self.since + WINDOW
     }
@@ -50,12 +54,22 @@ impl Tallies {
         self.addresses.retain(|_, tally| live(tally));
     }
 
+    /// Applies `change` to the pair's and the address's tallies, and forgets a tally
+    /// left with nothing to count, so that successful sign-ins leave nothing behind.
     fn each(&mut self, pair: &Pair, change: impl Fn(&mut Tally)) {
         if let Some(tally) = self.pairs.get_mut(pair) {
             change(tally);
+            if tally.is_empty() {
+                self.pairs.remove(pair);
+            }
         }
-        if let Some(tally) = pair.1.and_then(|ip| self.addresses.get_mut(&ip)) {
+        if let Some(ip) = pair.1
+            && let Some(tally) = self.addresses.get_mut(&ip)
+        {
             change(tally);
+            if tally.is_empty() {
+                self.addresses.remove(&ip);
+            }
         }
     }
 }

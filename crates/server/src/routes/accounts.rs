@@ -1,7 +1,7 @@
 //! `/user` (sign-up, profile, account changes) and `/session` (bearer tokens).
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use restphone_api::Created;
 use restphone_api::account::{AccountDeletion, Credentials, Profile, ProfileChange, Session, SignUp};
@@ -215,13 +215,8 @@ pub async fn sign_in(State(state): State<AppState>, auth::ClientIp(address): aut
         (status = 204, description = "The token is revoked"),
     ),
 )]
-pub async fn sign_out(State(state): State<AppState>, _user: User, headers: HeaderMap) -> ApiResult<StatusCode> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, token)| token))
-        .ok_or(ApiError::Unauthorized("DELETE /session revokes the bearer token it is sent with: send one"))?;
-    let token_hash = auth::digest(&[token.trim()]);
+pub async fn sign_out(State(state): State<AppState>, user: User) -> ApiResult<StatusCode> {
+    let token_hash = user.token_hash.ok_or(ApiError::Unauthorized("DELETE /session revokes the bearer token it is sent with: send one"))?;
     state.store.delete_token(&token_hash).await?;
     state.forget_tokens(&[token_hash]);
     Ok(StatusCode::NO_CONTENT)
