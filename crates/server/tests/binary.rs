@@ -62,6 +62,18 @@ fn a_bad_flag_or_a_busy_port_is_a_clear_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_restphone-server")).args(["--listen", &listen, "--data-dir", dir.path().to_str().unwrap()]).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot listen"), "{}", String::from_utf8_lossy(&output.stderr));
+
+    // TLS files that are missing or half given.
+    let missing = dir.path().join("missing.pem");
+    let missing = missing.to_str().unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let args = ["--listen", &listen, "--data-dir", dir.path().to_str().unwrap(), "--tls-cert", missing, "--tls-key", missing];
+    let output = Command::new(env!("CARGO_BIN_EXE_restphone-server")).args(args).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read"), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(env!("CARGO_BIN_EXE_restphone-server")).args(["--tls-cert", missing]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--tls-key"), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
 /// Trusts exactly the certificate whose SHA-256 a pairing link names.
