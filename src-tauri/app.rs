@@ -7,14 +7,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use restphone_phone::client::ServerClient;
+use restphone_phone::tls::ServerAddress;
 use restphone_phone::{Command, Phone, PhoneConfig, PhoneError, Snapshot};
 use tokio::sync::RwLock;
 use tokio::task::JoinHandle;
 
-use crate::embedded::EmbeddedServer;
+use crate::embedded::{EmbeddedServer, Shared};
 use crate::error::{AppError, ErrorCode};
 use crate::secrets::Secrets;
-use crate::settings::{ServerChoice, Settings};
+use crate::settings::{SHARING_PORT, ServerChoice, Settings};
+use crate::sharing;
 use crate::status::{Phase, Status};
 use crate::window::{self, Window};
 
@@ -55,6 +57,8 @@ pub struct App {
     settings: Mutex<Settings>,
     progress: Mutex<(Phase, Option<AppError>)>,
     server: tokio::sync::Mutex<Option<EmbeddedServer>>,
+    /// While the hosted server is shared on the LAN: its port and certificate.
+    shared: Mutex<Option<Shared>>,
     session: RwLock<Option<Session>>,
     /// The automatic sign-in with the remembered account, while it retries.
     connecting: Mutex<Option<JoinHandle<()>>>,
@@ -88,6 +92,7 @@ impl App {
             settings: Mutex::new(settings),
             progress: Mutex::new((Phase::ChooseServer, None)),
             server: tokio::sync::Mutex::new(None),
+            shared: Mutex::new(None),
             session: RwLock::new(None),
             connecting: Mutex::new(None),
         }
@@ -100,6 +105,7 @@ impl App {
             phase,
             server: settings.server.as_ref().map(server_url),
             hosting: matches!(settings.server, Some(ServerChoice::Embedded { .. })),
+            sharing: self.shared.lock().expect("shared lock").as_ref().map(sharing::view),
             email: settings.email,
             device_name: settings.device_name,
             error,
@@ -122,6 +128,11 @@ impl App {
         {
             return self.set(Phase::ChooseServer, Some(error));
         }
+        if settings.sharing.is_some()
+            && let Err(error) = self.set_sharing(true).await
+        {
+            tracing::warn!(%error, "the hosted server could not be shared again");
+        }
         let (Some(email), Some(device_name)) = (settings.email, settings.device_name) else {
             return self.set(Phase::Account, None);
         };
@@ -143,19 +154,46 @@ impl App {
         Ok(self.status())
     }
 
+    /// `url` is an `http(s)://` address or a pairing link (kept as given, so the
+    /// certificate it pins stays pinned).
     pub async fn use_server(&self, url: &str) -> Result<Status, AppError> {
         self.expect_signed_out().await?;
         let url = url.trim().trim_end_matches('/').to_owned();
-        if !url.starts_with("http://") && !url.starts_with("https://") {
-            return Err(AppError::new(ErrorCode::Invalid, "a server address starts with http:// or https://"));
-        }
-        check_server(&url).await?;
+        ServerAddress::parse(&url).map_err(|message| AppError::new(ErrorCode::Invalid, message))?;
+        ServerClient::check(&url).await?;
         if let Some(server) = self.server.lock().await.take() {
             server.stop().await;
+            *self.shared.lock().expect("shared lock") = None;
         }
-        self.update_settings(|settings| settings.server = Some(ServerChoice::Remote { url }))?;
+        self.update_settings(|settings| {
+            settings.server = Some(ServerChoice::Remote { url });
+            settings.sharing = None;
+        })?;
         self.set(Phase::Account, None);
         Ok(self.status())
+    }
+
+    /// "Let my other devices connect": shares the hosted server on the LAN over HTTPS
+    /// (remembered across restarts), or closes that listener at once.
+    pub async fn set_sharing(&self, enabled: bool) -> Result<Status, AppError> {
+        let mut server = self.server.lock().await;
+        let server = server.as_mut().ok_or_else(|| not_possible("only a server hosted on this computer can be shared"))?;
+        let shared = match enabled {
+            true => {
+                let port = self.settings.lock().expect("settings lock").sharing.unwrap_or(SHARING_PORT);
+                Some(server.share(port).await?)
+            }
+            false => {
+                server.stop_sharing().await;
+                None
+            }
+        };
+        let port = shared.as_ref().map(|shared| shared.port);
+        *self.shared.lock().expect("shared lock") = shared;
+        self.update_settings(|settings| settings.sharing = port)?;
+        let status = self.status();
+        self.window.status(&status);
+        Ok(status)
     }
 
     /// Back to the first screen, to pick another server.
@@ -325,16 +363,6 @@ fn phone_config(server: &str, email: &str, password: &str, device_name: &str) ->
         auto_answer: false,
         auto_voicemail: true,
         media: Some(crate::audio::default_media()),
-    }
-}
-
-/// A restphone server answers `GET /healthz` with 200.
-async fn check_server(url: &str) -> Result<(), AppError> {
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("an HTTP client");
-    match http.get(format!("{url}/healthz")).send().await {
-        Ok(response) if response.status().is_success() => Ok(()),
-        Ok(response) => Err(AppError::new(ErrorCode::Refused, format!("{url} does not answer like a restphone server (HTTP {})", response.status()))),
-        Err(error) => Err(AppError::new(ErrorCode::ServerUnreachable, format!("the server at {url} cannot be reached: {error}"))),
     }
 }
 

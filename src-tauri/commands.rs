@@ -37,6 +37,12 @@ pub async fn choose_server_again(app: State<'_>) -> Result<Status, AppError> {
     app.choose_server_again().await
 }
 
+/// "Let my other devices connect": share the hosted server on the LAN, or stop.
+#[tauri::command]
+pub async fn set_sharing(app: State<'_>, enabled: bool) -> Result<Status, AppError> {
+    app.set_sharing(enabled).await
+}
+
 #[tauri::command]
 pub async fn sign_up(app: State<'_>, email: String, password: String, display_name: String, device_name: String) -> Result<Status, AppError> {
     app.sign_up(&email, &password, &display_name, &device_name).await

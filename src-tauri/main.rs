@@ -13,6 +13,7 @@ mod embedded;
 mod error;
 mod secrets;
 mod settings;
+mod sharing;
 mod status;
 mod window;
 
@@ -59,6 +60,7 @@ fn main() {
             commands::sign_up,
             commands::log_in,
             commands::log_out,
+            commands::set_sharing,
             commands::execute,
         ])
         .build(tauri::generate_context!())

@@ -9,12 +9,17 @@ use crate::error::AppError;
 
 /// The port the embedded server asks for first (restphone-server's default).
 pub const EMBEDDED_PORT: u16 = 7080;
+/// The port a shared server asks for first on the LAN (HTTPS).
+pub const SHARING_PORT: u16 = 7443;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     pub server: Option<ServerChoice>,
     pub email: Option<String>,
     pub device_name: Option<String>,
+    /// While the hosted server is shared on the LAN: the port other devices were given.
+    #[serde(default)]
+    pub sharing: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,8 +64,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("settings.json");
         assert_eq!(Settings::load(&path), Settings::default());
-        let settings =
-            Settings { server: Some(ServerChoice::Embedded { port: 7081 }), email: Some("a@example.com".into()), device_name: Some("Laptop".into()) };
+        let settings = Settings {
+            server: Some(ServerChoice::Embedded { port: 7081 }),
+            email: Some("a@example.com".into()),
+            device_name: Some("Laptop".into()),
+            sharing: Some(7443),
+        };
         settings.save(&path).unwrap();
         assert_eq!(Settings::load(&path), settings);
         std::fs::write(&path, "{ not json").unwrap();

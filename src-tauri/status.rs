@@ -21,10 +21,13 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Status {
     pub phase: Phase,
-    /// The server's address; when `hosting`, the address other devices can use.
+    /// The server's address (a URL or a pairing link); when `hosting`, this computer's
+    /// own loopback address.
     pub server: Option<String>,
     /// Whether the server runs inside this app.
     pub hosting: bool,
+    /// While the hosted server is shared on the LAN: how other devices reach it.
+    pub sharing: Option<crate::sharing::SharingView>,
     pub email: Option<String>,
     pub device_name: Option<String>,
     /// Why the last step on the way failed (cleared by the next one).

@@ -83,3 +83,35 @@ async fn an_address_that_is_no_server_is_refused_before_anything_is_saved() {
     assert_eq!(app.status().server, None);
     assert_eq!(app.execute(Command::Answer { call: None }).await.unwrap_err().code, ErrorCode::NotSignedIn);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shared_server_pairs_another_app_by_its_link_and_stays_shared_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _, mut snapshots) = app_in(dir.path());
+    app.clone().boot().await;
+    app.host_here().await.unwrap();
+    app.sign_up("alice@example.com", "long secret", "Alice", "Laptop").await.unwrap();
+    let shared = app.set_sharing(true).await.unwrap().sharing.expect("sharing shows how to connect");
+    assert!(shared.addresses.iter().all(|address| address.starts_with("https://") && !address.contains("127.0.0.1")), "{:?}", shared.addresses);
+    let link = shared.link.expect("this machine has a LAN address");
+
+    let tablet_dir = tempfile::tempdir().unwrap();
+    let (tablet, _, _) = app_in(tablet_dir.path());
+    let mut wrong_pin = link.clone();
+    wrong_pin.replace_range(wrong_pin.len() - 64.., &"0".repeat(64));
+    let refused = tablet.use_server(&wrong_pin).await.unwrap_err();
+    assert!(refused.message.contains("not the one in the pairing link"), "{refused:?}");
+    tablet.use_server(&link).await.expect("the link is a usable server");
+    tablet.log_in("alice@example.com", "long secret", "Tablet").await.expect("the tablet signs in through the link");
+    until(&mut snapshots, "the laptop sees the tablet", |s| s.devices.iter().any(|d| d.name == "Tablet")).await;
+    tablet.shutdown().await;
+    app.shutdown().await;
+
+    let (again, _, _) = app_in(dir.path());
+    again.clone().boot().await;
+    assert_eq!(again.status().sharing.and_then(|view| view.link), Some(link.clone()), "sharing, its port and its certificate survive a restart");
+    let off = again.set_sharing(false).await.unwrap();
+    assert_eq!(off.sharing, None);
+    assert!(restphone_phone::client::ServerClient::check(&link).await.is_err(), "the LAN listener closes when sharing is off");
+    again.shutdown().await;
+}

@@ -167,6 +167,34 @@ async fn scenario(window: &Session, shots: &Shots) {
     desk.quit().await;
     voicemail(window, shots, &server, &bob).await;
     bob.quit().await;
+    sharing(window, shots).await;
+}
+
+/// "Let my other devices connect": the app shows this computer's LAN address and the
+/// pairing link (text and QR code); a tablet pairs with that link and signs in as Alice;
+/// turning sharing off closes the LAN listener at once.
+async fn sharing(window: &Session, shots: &Shots) {
+    window.click_on("[data-testid=sharing-toggle]", UI).await;
+    let link = window.wait_for_text("[data-testid=pairing-link]", UI, |t| t.starts_with("restphone://pair?server=https://")).await;
+    let address = window.wait_for_text("[data-testid=sharing-address]", UI, |t| t.starts_with("https://")).await;
+    assert!(!address.contains("127.0.0.1"), "other devices are never given loopback: {address}");
+    assert!(link.contains(&format!("server={address}&")), "the link names the first address: {link}");
+    window.wait_for("[data-testid=pairing-qr] svg", UI).await;
+    window.scroll_to("[data-testid=pairing-qr]", UI).await;
+    shots.take(window, "13-sharing").await;
+
+    let tablet = phone(&link, "alice@example.com", "Tablet").await;
+    until(&tablet, "the tablet sees Alice's devices", |s| s.devices.iter().any(|d| d.name == "Laptop")).await;
+    window.wait_for_text("[data-testid=device]:not([data-here=true]) .device-name", UI, |t| t == "Tablet").await;
+    tablet.quit().await;
+
+    window.click_on("[data-testid=sharing-toggle]", UI).await;
+    let closed = tokio::time::timeout(UI, async {
+        while ServerClient::check(&link).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    assert!(closed.await.is_ok(), "the LAN listener still answers after sharing was turned off");
 }
 
 /// Bob leaves Alice a 6 s message: the inbox shows it new, Play plays it (the position

@@ -100,7 +100,6 @@ impl Session {
         self.post(&format!("/element/{}/value", element.0), json!({ "text": text })).await.unwrap_or_else(|e| panic!("cannot type into {selector}: {e}"));
     }
 
-    /// The window's content as PNG, once what changed last has been painted.
     /// Moves a range input (a slider) to `value` as a drag would end: its value changes
     /// and it fires `change`.
     pub async fn set_range(&self, selector: &str, value: u64, deadline: Duration) {
@@ -112,6 +111,14 @@ impl Session {
             .unwrap_or_else(|e| panic!("cannot move {selector}: {e}"));
     }
 
+    /// Scrolls the element matching `selector` into the middle of the window.
+    pub async fn scroll_to(&self, selector: &str, deadline: Duration) {
+        self.wait_for(selector, deadline).await;
+        let scroll = "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });";
+        self.post("/execute/sync", json!({ "script": scroll, "args": [selector] })).await.unwrap_or_else(|e| panic!("cannot scroll to {selector}: {e}"));
+    }
+
+    /// The window's content as PNG, once what changed last has been painted.
     pub async fn screenshot(&self) -> Vec<u8> {
         let painted = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
         self.post("/execute/async", json!({ "script": painted, "args": [] })).await.unwrap_or_else(|e| panic!("the window does not paint: {e}"));

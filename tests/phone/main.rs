@@ -284,3 +284,29 @@ async fn the_phone_refreshes_its_registration_before_it_lapses() {
     }
     assert_eq!(laptop.snapshots().borrow().device_id, device, "refreshed, not registered again");
 }
+
+/// The server stops answering (the laptop's connections are accepted and never
+/// answered): the laptop's action fails within the request timeout with a clear error,
+/// its snapshot still changes (the silent push channel is noticed), and it works again
+/// once the server answers.
+#[tokio::test]
+async fn a_stalled_server_fails_actions_in_time_and_the_phone_recovers_when_it_answers() {
+    use restphone_phone::client::{REQUEST_TIMEOUT, STREAM_SILENCE};
+    let scene = Scene::new().await;
+    scene.laptop_network.stall();
+    let started = tokio::time::Instant::now();
+    let error = scene.laptop.execute(Command::Dial { to: "bob@example.com".into() }).await.unwrap_err();
+    assert!(started.elapsed() < REQUEST_TIMEOUT + DEADLINE, "the action took {:?}", started.elapsed());
+    assert!(error.to_string().contains(&format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())), "{error}");
+
+    let mut snapshots = scene.laptop.snapshots();
+    // `is_ok` at once: a snapshot borrowed from the watch would block the phone's writes.
+    let noticed = tokio::time::timeout(STREAM_SILENCE + DEADLINE, snapshots.wait_for(|s| !s.connected)).await.is_ok();
+    assert!(noticed, "the laptop's snapshot never showed it offline");
+
+    scene.laptop_network.restore();
+    until(&scene.laptop, "the laptop is back online", |s| s.connected).await;
+    let dialed = scene.laptop.execute(Command::Dial { to: "bob@example.com".into() }).await.expect("the laptop dials again");
+    let call = dialed["call"].as_str().unwrap().to_owned();
+    until(&scene.bob, "Bob's phone rings", |s| state(s, &call) == "ringing").await;
+}

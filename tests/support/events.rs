@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures::StreamExt;
-use restphone_phone::sse::{SseEvent as RawEvent, SseParser};
+use restphone_api::sse::{SseEvent as RawEvent, SseParser};
 use serde_json::Value;
 
 #[derive(Debug, Clone)]

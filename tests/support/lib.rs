@@ -4,6 +4,7 @@
 //! Waiting is always for an event with a deadline, never a sleep.
 
 mod client;
+mod ear;
 mod events;
 pub mod phone;
 mod proxy;
@@ -11,6 +12,7 @@ pub mod raw;
 mod server;
 
 pub use client::{Client, Reply};
+pub use ear::Ear;
 pub use events::{EventStream, SseEvent};
 pub use proxy::Proxy;
 pub use server::TestServer;

@@ -5,12 +5,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use restphone_api::pairing::PairingLink;
 use restphone_server::Config;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub struct TestServer {
+    /// `http://ADDR:PORT`, or `https://` when the server speaks TLS.
     pub base: String,
+    /// With TLS, the link that pairs a device with this server.
+    pub pairing: Option<PairingLink>,
     pub address: SocketAddr,
     config: Config,
     stop: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
@@ -33,7 +37,12 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind(config.listen).await.expect("a loopback port");
         let address = listener.local_addr().unwrap();
         config.listen = address;
-        let mut server = Self { base: format!("http://{address}"), address, config, stop: None, _dir: dir };
+        // Loaded here first, so a self-signed certificate exists before the server starts
+        // (it then loads the same one) and the test knows its fingerprint.
+        let tls = config.tls.as_ref().map(|source| restphone_server::tls::load(source, &config.data_dir, &config.public_hosts).expect("the certificate loads"));
+        let pairing = tls.map(|tls| restphone_server::tls::pairing_link(&config, address, &tls.fingerprint));
+        let scheme = if pairing.is_some() { "https" } else { "http" };
+        let mut server = Self { base: format!("{scheme}://{address}"), pairing, address, config, stop: None, _dir: dir };
         server.run(listener);
         server
     }

@@ -14,6 +14,7 @@ pub mod pairing;
 pub mod path;
 pub mod problem;
 pub mod rules;
+pub mod sse;
 
 pub use chrono::{DateTime, Utc};
 

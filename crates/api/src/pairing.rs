@@ -4,12 +4,19 @@
 
 use std::fmt;
 
+use sha2::{Digest, Sha256};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairingLink {
     /// The server's base URL, always `https://`.
     pub server: String,
     /// The SHA-256 of the server's certificate, 64 lower-case hex digits.
     pub cert_sha256: String,
+}
+
+/// The SHA-256 of a certificate's DER bytes, in lower-case hex: what a link pins.
+pub fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 const PREFIX: &str = "restphone://pair?";

@@ -1,13 +1,13 @@
-//! Server-Sent Events over a streaming HTTP response, parsed by the phone engine's
-//! own parser.
+//! Server-Sent Events over a streaming HTTP response, parsed by the wire crate's
+//! parser.
 
 use std::collections::VecDeque;
 
 use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::BoxStream;
-pub use restphone_phone::sse::SseEvent;
-use restphone_phone::sse::SseParser;
+pub use restphone_api::sse::SseEvent;
+use restphone_api::sse::SseParser;
 
 pub struct SseReader {
     body: BoxStream<'static, reqwest::Result<Bytes>>,

@@ -1,6 +1,8 @@
 //! The server's REST interface as typed calls. Each call returns the wire type or a
 //! `PhoneError` built from the problem body the server sent.
 
+use std::time::Duration;
+
 use reqwest::{Method, RequestBuilder, StatusCode};
 use restphone_api::Created;
 use restphone_api::account::{Credentials, Session, SignUp};
@@ -12,6 +14,7 @@ use restphone_api::problem::Problem;
 use serde::de::DeserializeOwned;
 
 use crate::error::PhoneError;
+use crate::tls::{self, ServerAddress};
 
 #[derive(Clone)]
 pub struct ServerClient {
@@ -30,38 +33,73 @@ async fn refusal(response: reqwest::Response) -> PhoneError {
     }
 }
 
+/// A request that got no answer: what TLS said, when it failed there, in words.
 fn unreachable(base: &str, error: reqwest::Error) -> PhoneError {
-    PhoneError::ServerUnreachable { server: base.to_owned(), reason: error.to_string() }
+    if let Some(reason) = tls::describe(&error) {
+        return PhoneError::Insecure { server: base.to_owned(), reason };
+    }
+    let reason = if error.is_timeout() { format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()) } else { error.to_string() };
+    PhoneError::ServerUnreachable { server: base.to_owned(), reason }
 }
+
+/// How long a REST request may take, answer included. The push channel has no overall
+/// limit (a stream is long-lived) but gives up on a stream silent for longer than
+/// `STREAM_SILENCE`.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The server sends a heartbeat every 15 s; twice that with nothing means the stream
+/// (or the server) stalled.
+pub const STREAM_SILENCE: Duration = Duration::from_secs(30);
 
 /// Idle connections are dropped before the server's idle limit (its 30 s read
 /// timeout), so a request never goes out on a connection the server is closing.
-fn http() -> reqwest::Client {
+fn http(server: &ServerAddress) -> reqwest::Client {
     reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(5))
-        .pool_idle_timeout(std::time::Duration::from_secs(20))
+        .use_preconfigured_tls(server.client_config())
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(STREAM_SILENCE)
+        .pool_idle_timeout(Duration::from_secs(20))
         .build()
         .expect("an HTTP client")
+}
+
+fn address(server: &str) -> Result<ServerAddress, PhoneError> {
+    ServerAddress::parse(server).map_err(PhoneError::NotPossible)
 }
 
 impl ServerClient {
     /// What people type is trimmed: the server takes names and emails only without
     /// space around them.
-    pub async fn sign_up(base: &str, email: &str, password: &str, display_name: &str) -> Result<(), PhoneError> {
+    pub async fn sign_up(server: &str, email: &str, password: &str, display_name: &str) -> Result<(), PhoneError> {
+        let server = address(server)?;
+        let base = &server.base;
         let body = SignUp { email: email.trim().to_owned(), password: password.to_owned(), display_name: display_name.trim().to_owned() };
-        let response = http().post(format!("{base}/user")).json(&body).send().await.map_err(|e| unreachable(base, e))?;
+        let request = http(&server).post(format!("{base}/user")).timeout(REQUEST_TIMEOUT).json(&body);
+        let response = request.send().await.map_err(|e| unreachable(base, e))?;
         if response.status() == StatusCode::CREATED { Ok(()) } else { Err(refusal(response).await) }
     }
 
-    /// Signs in for a bearer token; the password is not kept.
-    pub async fn sign_in(base: &str, email: &str, password: &str) -> Result<Self, PhoneError> {
-        let http = http();
+    /// Whether a restphone server answers at `server` (a URL or a pairing link).
+    pub async fn check(server: &str) -> Result<(), PhoneError> {
+        let server = address(server)?;
+        let request = http(&server).get(format!("{}/healthz", server.base)).timeout(REQUEST_TIMEOUT);
+        let response = request.send().await.map_err(|e| unreachable(&server.base, e))?;
+        if response.status().is_success() { Ok(()) } else { Err(refusal(response).await) }
+    }
+
+    /// Signs in for a bearer token; the password is not kept. `server` is a URL or a
+    /// pairing link (see `ServerAddress`).
+    pub async fn sign_in(server: &str, email: &str, password: &str) -> Result<Self, PhoneError> {
+        let server = address(server)?;
+        let base = &server.base;
+        let http = http(&server);
         let body = Credentials { email: email.to_owned(), password: password.to_owned() };
-        let response = http.post(format!("{base}/session")).json(&body).send().await.map_err(|e| unreachable(base, e))?;
+        let request = http.post(format!("{base}/session")).timeout(REQUEST_TIMEOUT).json(&body);
+        let response = request.send().await.map_err(|e| unreachable(base, e))?;
         match response.status() {
             StatusCode::CREATED => {
                 let session: Session = response.json().await.map_err(|e| PhoneError::Protocol(e.to_string()))?;
-                Ok(Self { http, base: base.trim_end_matches('/').to_owned(), email: email.trim().to_lowercase(), token: session.token })
+                Ok(Self { http, base: base.clone(), email: email.trim().to_lowercase(), token: session.token })
             }
             StatusCode::UNAUTHORIZED => Err(PhoneError::WrongPassword),
             _ => Err(refusal(response).await),
@@ -72,7 +110,13 @@ impl ServerClient {
         &self.base
     }
 
+    /// A REST request, with its timeout.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.stream_request(method, path).timeout(REQUEST_TIMEOUT)
+    }
+
+    /// A request for a long-lived stream: no overall timeout.
+    pub fn stream_request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token)
     }
 

@@ -5,6 +5,8 @@
 pub enum PhoneError {
     #[error("the server at {server} cannot be reached: {reason}")]
     ServerUnreachable { server: String, reason: String },
+    #[error("cannot connect securely to {server}: {reason}")]
+    Insecure { server: String, reason: String },
     #[error("wrong email or password")]
     WrongPassword,
     #[error("there is no user {0}")]

@@ -4,7 +4,7 @@
 //! - Decisions (`core`) are plain functions on plain data; they do no I/O and read no clock.
 //! - One owner task per account holds the state; commands go in through a channel,
 //!   snapshots and events come out (`watch`, `broadcast`).
-//! - The shell (`client`, `push`) does HTTP and SSE and nothing else.
+//! - The shell (`client`, `push`, `tls`) does HTTP and SSE and nothing else.
 #![forbid(unsafe_code)]
 
 pub mod client;
@@ -15,7 +15,7 @@ pub mod error;
 pub mod media;
 pub mod push;
 pub mod snapshot;
-pub mod sse;
+pub mod tls;
 pub mod voicemail;
 
 pub use command::Command;

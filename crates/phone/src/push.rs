@@ -1,13 +1,17 @@
-//! The push channel: one SSE stream to `GET /events`, reconnected with backoff and
-//! `Last-Event-ID`, feeding the owner task through a channel.
+//! The push channel: one SSE stream to `GET /events`, on eventsource-client, which
+//! reconnects with backoff and sends `Last-Event-ID`. Its requests go out through the
+//! engine's own HTTP client (`Transport`), so REST and push share one TLS setup and one
+//! bearer token.
 
+use eventsource_client::{Client, ClientBuilder, ReconnectOptions, SSE};
 use futures::StreamExt;
-use reqwest::Method;
-use tokio::sync::mpsc;
+use launchdarkly_sdk_transport::{ByteStream, HttpTransport, ResponseFuture, TransportError};
+use restphone_api::sse::SseEvent;
+use tokio::sync::{mpsc, watch};
 
 use crate::client::ServerClient;
-use crate::core::registration::backoff;
-use crate::sse::{SseEvent, SseParser};
+use crate::core::registration::{FIRST_BACKOFF, MAX_BACKOFF};
+use crate::tls;
 
 /// What the push task tells the owner task.
 #[derive(Debug)]
@@ -15,7 +19,8 @@ pub enum PushInput {
     /// The stream is open: resync from `GET /call`.
     Connected,
     Event(SseEvent),
-    /// The stream broke; `reason` says why. A reconnection follows.
+    /// The stream broke, or an attempt to open it failed; `reason` says why. Another
+    /// attempt follows.
     Disconnected {
         reason: String,
     },
@@ -23,60 +28,124 @@ pub enum PushInput {
     DeviceUnknown,
 }
 
-/// Runs until `inputs` is closed. `device_id` is read each time the stream (re)opens,
-/// so a device that registered again streams under its new id.
-pub async fn run(client: ServerClient, device_id: tokio::sync::watch::Receiver<String>, inputs: mpsc::Sender<PushInput>) {
+/// Runs until `inputs` is closed. When the device registers again under a new id, the
+/// stream is opened anew for that id, carrying on from the last event seen.
+pub async fn run(client: ServerClient, mut device_id: watch::Receiver<String>, inputs: mpsc::Sender<PushInput>) {
     let mut last_event_id: Option<String> = None;
-    let mut attempt = 0;
     loop {
-        let device = device_id.borrow().clone();
-        let mut request = client.request(Method::GET, &format!("/events?device={device}")).header("accept", "text/event-stream");
-        if let Some(id) = &last_event_id {
-            request = request.header("last-event-id", id);
-        }
-        let outcome = match request.send().await {
-            Ok(response) if response.status().is_success() => {
-                attempt = 0;
-                if inputs.send(PushInput::Connected).await.is_err() {
-                    return;
-                }
-                stream(response, &mut last_event_id, &inputs).await
-            }
-            Ok(response) if response.status() == reqwest::StatusCode::NOT_FOUND => {
-                if inputs.send(PushInput::DeviceUnknown).await.is_err() {
-                    return;
-                }
-                "the server does not know this device".to_owned()
-            }
-            Ok(response) => format!("the server answered {}", response.status()),
-            Err(error) => error.to_string(),
-        };
-        if inputs.send(PushInput::Disconnected { reason: outcome }).await.is_err() {
-            return;
-        }
-        tokio::time::sleep(backoff(attempt)).await;
-        attempt += 1;
-    }
-}
-
-/// Reads events until the stream ends; returns why it ended.
-async fn stream(response: reqwest::Response, last_event_id: &mut Option<String>, inputs: &mpsc::Sender<PushInput>) -> String {
-    let mut body = response.bytes_stream();
-    let mut parser = SseParser::default();
-    loop {
-        match body.next().await {
-            Some(Ok(bytes)) => {
-                for event in parser.feed(&bytes) {
+        let device = device_id.borrow_and_update().clone();
+        let transport = Transport { client: client.clone(), failures: inputs.clone() };
+        let events = events_client(&client, &device, last_event_id.clone(), transport);
+        let mut stream = events.stream();
+        loop {
+            let item = tokio::select! {
+                changed = device_id.changed() => match changed {
+                    Ok(()) => break,
+                    Err(_) => return,
+                },
+                item = stream.next() => item,
+            };
+            let input = match item {
+                Some(Ok(SSE::Connected(_))) => PushInput::Connected,
+                Some(Ok(SSE::Event(event))) => {
                     if event.id.is_some() {
                         last_event_id.clone_from(&event.id);
                     }
-                    if inputs.send(PushInput::Event(event)).await.is_err() {
-                        return "the phone stopped".to_owned();
-                    }
+                    PushInput::Event(SseEvent { id: event.id, event: event.event_type, data: event.data })
                 }
+                Some(Ok(SSE::Comment(_))) => continue,
+                Some(Err(eventsource_client::Error::UnexpectedResponse(response, _))) if response.status() == 404 => PushInput::DeviceUnknown,
+                Some(Err(error)) => PushInput::Disconnected { reason: reason(&error) },
+                // The client gave up (it does only on errors it cannot retry): start over.
+                None => {
+                    tokio::time::sleep(MAX_BACKOFF).await;
+                    break;
+                }
+            };
+            if inputs.send(input).await.is_err() {
+                return;
             }
-            Some(Err(error)) => return error.to_string(),
-            None => return "the server closed the stream".to_owned(),
         }
     }
+}
+
+fn events_client(client: &ServerClient, device: &str, last_event_id: Option<String>, transport: Transport) -> impl Client {
+    let reconnect = ReconnectOptions::reconnect(true).retry_initial(true).delay(FIRST_BACKOFF).backoff_factor(2).delay_max(MAX_BACKOFF).build();
+    let url = format!("{}/events?device={device}", client.base());
+    let mut builder = ClientBuilder::for_url(&url).expect("the server's base URL was checked at sign-in").reconnect(reconnect).redirect_limit(0);
+    if let Some(id) = last_event_id {
+        builder = builder.last_event_id(id);
+    }
+    builder.build_with_transport(transport)
+}
+
+fn reason(error: &eventsource_client::Error) -> String {
+    match error {
+        eventsource_client::Error::Eof | eventsource_client::Error::UnexpectedEof => "the server closed the stream".to_owned(),
+        eventsource_client::Error::TimedOut => "the stream went silent".to_owned(),
+        eventsource_client::Error::UnexpectedResponse(response, _) => format!("the server answered {}", response.status()),
+        other => other.source().and_then(tls::describe).unwrap_or_else(|| other.to_string()),
+    }
+}
+
+/// eventsource-client's requests, sent by the engine's reqwest client: the path and
+/// headers it asks for, on this client's server, with this client's token. A request
+/// that fails is reported at once (the crate retries it quietly), so the snapshot says
+/// why the phone is offline.
+#[derive(Clone)]
+struct Transport {
+    client: ServerClient,
+    failures: mpsc::Sender<PushInput>,
+}
+
+impl HttpTransport for Transport {
+    fn request(&self, request: http::Request<Option<bytes::Bytes>>) -> ResponseFuture {
+        let (parts, body) = request.into_parts();
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        let mut outgoing = self.client.stream_request(parts.method, &path).headers(parts.headers);
+        if let Some(body) = body {
+            outgoing = outgoing.body(body);
+        }
+        let failures = self.failures.clone();
+        // Spawned, because the crate needs a `Sync` future and reqwest's is not.
+        let sent = tokio::spawn(async move {
+            let response = match outgoing.send().await {
+                Ok(response) => response,
+                Err(error) => {
+                    let reason = tls::describe(&error).unwrap_or_else(|| error.to_string());
+                    let _ = failures.try_send(PushInput::Disconnected { reason });
+                    return Err(TransportError::new(error));
+                }
+            };
+            let mut answer = http::Response::builder().status(response.status());
+            if let Some(headers) = answer.headers_mut() {
+                headers.extend(response.headers().clone());
+            }
+            let body = forward(response);
+            answer.body(body).map_err(TransportError::new)
+        });
+        Box::pin(async move { sent.await.map_err(TransportError::new)? })
+    }
+}
+
+/// The response body as the crate wants it (`Send + Sync`): read by a task of its own
+/// and handed over through a channel.
+fn forward(response: reqwest::Response) -> ByteStream {
+    let (sender, receiver) = mpsc::channel(16);
+    tokio::spawn(async move {
+        let mut body = response.bytes_stream();
+        loop {
+            // Dropping the stream (a new device id, the phone stopping) closes the
+            // connection now rather than at the next heartbeat.
+            let chunk = tokio::select! {
+                () = sender.closed() => return,
+                chunk = body.next() => chunk,
+            };
+            let Some(chunk) = chunk else { return };
+            if sender.send(chunk.map_err(TransportError::new)).await.is_err() {
+                return;
+            }
+        }
+    });
+    Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver))
 }

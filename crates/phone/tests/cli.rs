@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{DEADLINE, Running, loud_ms, one_shot, start_server, wav_samples, write_tone_wav};
+use common::{DEADLINE, Running, loud_ms, one_shot, start_server, start_tls_server, wav_samples, write_tone_wav};
 use serde_json::Value;
 
 #[tokio::test]
@@ -93,6 +93,23 @@ async fn a_wrong_password_or_an_absent_server_is_a_readable_error() {
     let (ok, reply) = one_shot("http://127.0.0.1:9", "a@example.com", &["calls"]).await;
     assert!(!ok);
     assert!(reply["error"]["message"].as_str().unwrap().contains("cannot be reached"), "{reply}");
+}
+
+#[tokio::test]
+async fn a_pairing_link_as_the_server_signs_up_and_in_over_https_and_a_wrong_pin_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = start_tls_server(dir.path()).await;
+    let (ok, reply) = one_shot(&link, "alice@example.com", &["signup"]).await;
+    assert!(ok, "{reply}");
+    let (ok, reply) = one_shot(&link, "alice@example.com", &["devices"]).await;
+    assert!(ok, "{reply}");
+
+    let (start, _) = link.split_once("cert=").unwrap();
+    let wrong_pin = format!("{start}cert={}", "0".repeat(64));
+    let (ok, reply) = one_shot(&wrong_pin, "alice@example.com", &["devices"]).await;
+    assert!(!ok);
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not the one in the pairing link"), "{reply}");
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 //! fires), hence this loop over hyper's own connection builder.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -64,14 +65,21 @@ pub struct Settings {
 }
 
 /// Serves `app` until `closing` turns true; then open requests finish (streams see
-/// the same signal and end) and this returns when every connection has closed.
-pub async fn serve(listener: TcpListener, app: Router, settings: Settings, mut closing: watch::Receiver<bool>) {
+/// the same signal and end) and this returns when every connection has closed. When
+/// `stop` completes first, the listener and every connection it accepted are dropped
+/// at once.
+pub async fn serve(listener: TcpListener, app: Router, settings: Settings, mut closing: watch::Receiver<bool>, stop: impl Future<Output = ()>) {
     let slots = Slots::default();
     let mut connections = JoinSet::new();
+    tokio::pin!(stop);
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = closed(&mut closing) => break,
+            () = &mut stop => {
+                connections.abort_all();
+                return;
+            }
         };
         while connections.try_join_next().is_some() {}
         let (stream, remote) = match accepted {

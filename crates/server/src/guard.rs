@@ -26,8 +26,11 @@ impl KnownHosts {
         Self(Some(LOOPBACK_NAMES.iter().map(|name| (*name).to_owned()).chain(configured).collect()))
     }
 
+    /// An address is always allowed: rebinding needs a DNS name, and a device that
+    /// reaches a shared server by one of its LAN addresses names that address.
     fn allows(&self, host: &str) -> bool {
-        self.0.as_ref().is_none_or(|names| names.iter().any(|name| name == host))
+        let address = host.trim_start_matches('[').trim_end_matches(']');
+        address.parse::<std::net::IpAddr>().is_ok() || self.0.as_ref().is_none_or(|names| names.iter().any(|name| name == host))
     }
 }
 
@@ -86,10 +89,11 @@ mod tests {
 
     #[test]
     fn loopback_names_pass_and_others_are_misdirected() {
-        for host in ["localhost:7080", "127.0.0.1:7080", "[::1]:7080", "LOCALHOST", "127.0.0.1"] {
+        // Addresses pass too: a device on the LAN names the address it reached.
+        for host in ["localhost:7080", "127.0.0.1:7080", "[::1]:7080", "LOCALHOST", "127.0.0.1", "192.168.1.20:7443", "[fe80::1]:7443"] {
             assert!(check(&loopback(), &headers(&[("host", host)])).is_ok(), "{host}");
         }
-        for host in ["evil.example:7080", "localhost.evil.example", "127.0.0.1.nip.io:7080", "[::2]:7080"] {
+        for host in ["evil.example:7080", "localhost.evil.example", "127.0.0.1.nip.io:7080", "192.168.1.20.nip.io"] {
             assert!(matches!(check(&loopback(), &headers(&[("host", host)])), Err(ApiError::MisdirectedRequest(_))), "{host}");
         }
     }

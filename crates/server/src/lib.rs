@@ -47,27 +47,68 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    tokio::fs::create_dir_all(config.messages_dir()).await?;
-    tokio::fs::create_dir_all(config.greetings_dir()).await?;
-    let store = store::SqliteStore::open(&config.database_url()).await?;
-    storage::remove_strays(&config.messages_dir(), &store).await?;
-    let (closing_sender, closing) = tokio::sync::watch::channel(false);
     let tls = config.tls.as_ref().map(|source| tls::load(source, &config.data_dir, &config.public_hosts)).transpose()?;
     if let Some(tls) = &tls {
         // One line operators and scripts can find: how other devices pair with this server.
         println!("pair: {}", tls::pairing_link(&config, listener.local_addr()?, &tls.fingerprint));
     }
-    let settings =
-        connections::Settings { read_timeout: config.read_timeout, per_address: config.limits.connections_per_address, tls: tls.map(|tls| tls.acceptor) };
-    let state = AppState::new(config, Arc::new(store), closing.clone());
-    let sweeper = tokio::spawn(sweeper::run(state.clone()));
+    let server = Server::open(config).await?;
     tracing::info!(address = %listener.local_addr()?, "restphone-server listening");
-    tokio::spawn(async move {
+    server.serve(listener, tls, shutdown).await
+}
+
+/// A server open on its data directory and database, with its timers running, that
+/// serves on as many listeners as it is given (the app hosts one on loopback and, while
+/// sharing, one on the LAN).
+#[derive(Clone)]
+pub struct Server {
+    state: AppState,
+    closing_sender: Arc<tokio::sync::watch::Sender<bool>>,
+    sweeper: Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Server {
+    pub async fn open(config: Config) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        tokio::fs::create_dir_all(config.messages_dir()).await?;
+        tokio::fs::create_dir_all(config.greetings_dir()).await?;
+        let store = store::SqliteStore::open(&config.database_url()).await?;
+        storage::remove_strays(&config.messages_dir(), &store).await?;
+        let (closing_sender, closing) = tokio::sync::watch::channel(false);
+        let state = AppState::new(config, Arc::new(store), closing);
+        let sweeper = tokio::spawn(sweeper::run(state.clone()));
+        Ok(Self { state, closing_sender: Arc::new(closing_sender), sweeper: Arc::new(tokio::sync::Mutex::new(Some(sweeper))) })
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then closes the server.
+    pub async fn serve(
+        &self,
+        listener: TcpListener,
+        tls: Option<tls::Tls>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let (_, closed) = tokio::join!(self.listen(listener, tls, std::future::pending()), self.close(shutdown));
+        closed
+    }
+
+    /// Serves on `listener` (HTTPS with `tls`) until the server closes, then lets open
+    /// requests finish. When `stop` completes first, this listener alone stops and its
+    /// connections are dropped at once.
+    pub async fn listen(&self, listener: TcpListener, tls: Option<tls::Tls>, stop: impl Future<Output = ()> + Send + 'static) {
+        let config = &self.state.config;
+        let settings =
+            connections::Settings { read_timeout: config.read_timeout, per_address: config.limits.connections_per_address, tls: tls.map(|tls| tls.acceptor) };
+        connections::serve(listener, app(self.state.clone()), settings, self.state.closing.clone(), stop).await;
+    }
+
+    /// Once `shutdown` completes: closes every event stream, ends every `listen`
+    /// gracefully, and waits for the timers to stop.
+    pub async fn close(&self, shutdown: impl Future<Output = ()>) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         shutdown.await;
-        let _ = closing_sender.send(true);
-    });
-    connections::serve(listener, app(state), settings, closing).await;
-    sweeper.await?;
-    tracing::info!("restphone-server stopped");
-    Ok(())
+        let _ = self.closing_sender.send(true);
+        if let Some(sweeper) = self.sweeper.lock().await.take() {
+            sweeper.await?;
+        }
+        tracing::info!("restphone-server stopped");
+        Ok(())
+    }
 }

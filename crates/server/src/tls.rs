@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use restphone_api::pairing::fingerprint;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use sha2::{Digest, Sha256};
 use tokio_rustls::TlsAcceptor;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,10 +24,6 @@ pub struct Tls {
     pub acceptor: TlsAcceptor,
     /// SHA-256 of the certificate's DER bytes, lower-case hex.
     pub fingerprint: String,
-}
-
-pub fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn load(source: &TlsSource, data_dir: &Path, names: &[String]) -> Result<Tls, String> {

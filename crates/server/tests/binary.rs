@@ -92,7 +92,7 @@ impl rustls::client::danger::ServerCertVerifier for Pinned {
         _ocsp: &[u8],
         _now: rustls::pki_types::UnixTime,
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        if restphone_server::tls::fingerprint(end_entity) == self.sha256 {
+        if restphone_api::pairing::fingerprint(end_entity) == self.sha256 {
             Ok(rustls::client::danger::ServerCertVerified::assertion())
         } else {
             Err(rustls::Error::General("not the paired certificate".to_owned()))

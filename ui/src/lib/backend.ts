@@ -22,6 +22,7 @@ export const backend = {
     invoke<Status>("sign_up", { email, password, displayName, deviceName }),
   logIn: (email: string, password: string, deviceName: string) => invoke<Status>("log_in", { email, password, deviceName }),
   logOut: () => invoke<Status>("log_out"),
+  setSharing: (enabled: boolean) => invoke<Status>("set_sharing", { enabled }),
   execute: (command: Command) => invoke<unknown>("execute", { command }),
 };
 

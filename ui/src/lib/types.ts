@@ -24,9 +24,20 @@ export interface Status {
   phase: Phase;
   server: string | null;
   hosting: boolean;
+  /** While the hosted server is shared on the LAN. */
+  sharing: SharingView | null;
   email: string | null;
   device_name: string | null;
   error: AppError | null;
+}
+
+export interface SharingView {
+  /** `https://ADDR:PORT` for each LAN address of this computer. */
+  addresses: string[];
+  /** The pairing link for the first address; null when no network is reachable. */
+  link: string | null;
+  /** The link as a QR code (SVG). */
+  qr_svg: string | null;
 }
 
 export type CallState = "ringing" | "dialing" | "alerting" | "active" | "held" | "voicemail" | "ended";

@@ -86,7 +86,7 @@ impl Peer {
         let connection = PeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::default().with_ice_servers(ice_servers).build())
             .with_media_engine(media)
-            .with_setting_engine(SettingEngineBuilder::new().with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_MAX_BINDING_REQUESTS)).build())
+            .with_setting_engine(settings())
             .with_handler(Arc::new(events))
             .with_udp_addrs(config.udp_addrs.clone())
             .build()
@@ -133,6 +133,17 @@ impl Peer {
             .map(|pair| Duration::from_secs_f64(pair.current_round_trip_time))
             .next()
     }
+}
+
+/// ICE paced for calls. Multicast DNS is off: restphone peers send their addresses, never
+/// `.local` names, and the mDNS socket fails to join its group on a network with no
+/// route for multicast (a LAN without internet, a fresh namespace), which made every
+/// call there fail with "No such device".
+fn settings() -> rtc::peer_connection::configuration::setting_engine::SettingEngine {
+    SettingEngineBuilder::new()
+        .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_MAX_BINDING_REQUESTS))
+        .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
+        .build()
 }
 
 fn rand_ssrc() -> u32 {

@@ -6,8 +6,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 /// Refresh no later than this long before the registration lapses.
 const REFRESH_MARGIN: TimeDelta = TimeDelta::seconds(5);
-const FIRST_BACKOFF: Duration = Duration::from_millis(250);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+pub const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// When to refresh a registration granted for `granted_expires_secs` at `registered_at`:
 /// halfway through its lifetime, but at least 5 s before it lapses; never sooner than a

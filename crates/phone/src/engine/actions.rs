@@ -1,6 +1,6 @@
 //! What the user's commands do.
 
-use restphone_api::call::{CallEvent, EndReason};
+use restphone_api::call::CallEvent;
 
 use super::owner::Owner;
 use crate::command::Command;
@@ -39,8 +39,8 @@ impl Owner {
             Command::Dial { to } => {
                 let created = self.client.dial(&to, None).await?;
                 match self.take(&created.id).await {
-                    Err(error) if self.ended_unavailable(&created.id).await => {
-                        tracing::info!(%error, "the callee has no device");
+                    Err(error) if self.ended_missed(&created.id).await => {
+                        tracing::info!(%error, "the call ended before this device took it");
                         self.offer_voicemail(created.id.clone(), to).await;
                         Ok(serde_json::json!({ "call": created.id }))
                     }
@@ -134,10 +134,12 @@ impl Owner {
         }
     }
 
-    /// A callee with no registered device ends the call as it is created.
-    async fn ended_unavailable(&mut self, call_id: &str) -> bool {
+    /// Whether the call ended, unanswered, before this device took it: a callee with
+    /// no registered device ends it as it is created, and a quick decline can come
+    /// before the take.
+    async fn ended_missed(&mut self, call_id: &str) -> bool {
         self.follow(call_id).await;
-        self.book.appearance(call_id).and_then(|call| call.ended).is_some_and(|ended| ended.reason == Some(EndReason::Unavailable))
+        self.book.appearance(call_id).and_then(|call| call.ended).is_some_and(|ended| ended.callee_missed())
     }
 
     async fn report(&mut self, call_id: &str, event: CallEvent) -> Result<serde_json::Value, PhoneError> {

@@ -3,6 +3,8 @@
 // Each test binary uses its own part of this module.
 #![allow(dead_code)]
 
+pub mod netns;
+
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -20,8 +22,39 @@ pub async fn start_server(dir: &std::path::Path) -> String {
     base
 }
 
+/// A server speaking HTTPS with a self-signed certificate; returns its pairing link.
+pub async fn start_tls_server(dir: &std::path::Path) -> String {
+    start_tls_server_on("127.0.0.1:0".parse().unwrap(), dir.to_path_buf()).await
+}
+
+pub async fn start_tls_server_on(address: std::net::SocketAddr, dir: std::path::PathBuf) -> String {
+    let listener = tokio::net::TcpListener::bind(address).await.unwrap();
+    let mut config = restphone_server::Config::new(listener.local_addr().unwrap(), dir.clone());
+    config.public_hosts = vec![address.ip().to_string()];
+    config.tls = Some(restphone_server::tls::TlsSource::SelfSigned);
+    // Made here first, so the link's fingerprint is the one the server then loads.
+    let tls = restphone_server::tls::load(config.tls.as_ref().unwrap(), &dir, &config.public_hosts).unwrap();
+    let link = restphone_server::tls::pairing_link(&config, listener.local_addr().unwrap(), &tls.fingerprint);
+    tokio::spawn(restphone_server::serve(config, listener, std::future::pending()));
+    link.to_string()
+}
+
 pub fn cli(base: &str, user: &str, device: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_restphone-cli"));
+    cli_in(None, base, user, device, args)
+}
+
+/// `restphone-cli` run inside a network namespace, when one is named.
+pub fn cli_in(namespace: Option<&str>, base: &str, user: &str, device: &str, args: &[&str]) -> Command {
+    let program = env!("CARGO_BIN_EXE_restphone-cli");
+    let mut command = match namespace {
+        // `ip netns exec` enters the namespace and then becomes the program (same pid).
+        Some(namespace) => {
+            let mut command = Command::new("ip");
+            command.args(["netns", "exec", namespace, program]);
+            command
+        }
+        None => Command::new(program),
+    };
     command.args(["--server", base, "--user", user, "--password", "a long password", "--device", device]).args(args);
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).kill_on_drop(true);
     command
@@ -42,7 +75,11 @@ pub struct Running {
 
 impl Running {
     pub fn start(base: &str, user: &str, device: &str, args: &[&str]) -> Self {
-        let mut child = cli(base, user, device, args).spawn().unwrap();
+        Self::start_in(None, base, user, device, args)
+    }
+
+    pub fn start_in(namespace: Option<&str>, base: &str, user: &str, device: &str, args: &[&str]) -> Self {
+        let mut child = cli_in(namespace, base, user, device, args).spawn().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
         Self { child, lines, latest_snapshot: None }
     }
@@ -56,7 +93,9 @@ impl Running {
     pub async fn until(&mut self, what: &str, accept: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + DEADLINE;
         loop {
-            let line = tokio::time::timeout_at(deadline, self.lines.next_line()).await.unwrap_or_else(|_| panic!("{what}: nothing in time"));
+            let Ok(line) = tokio::time::timeout_at(deadline, self.lines.next_line()).await else {
+                panic!("{what}: nothing in time; the last snapshot: {}", self.latest_snapshot.as_ref().map_or("none".to_owned(), Value::to_string));
+            };
             let line = line.unwrap().unwrap_or_else(|| panic!("{what}: the CLI ended"));
             let value: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
             if value.get("calls").is_some() {

@@ -23,6 +23,9 @@ use tokio::io::AsyncBufReadExt;
 #[derive(Parser)]
 #[command(version, about = "A scriptable restphone phone")]
 struct Args {
+    /// The server: an http:// or https:// URL, or a pairing link
+    /// (restphone://pair?server=https://ADDR:PORT&cert=SHA256), which trusts exactly
+    /// the certificate it names.
     #[arg(long, default_value = "http://127.0.0.1:7080")]
     server: String,
     #[arg(long, default_value = "")]

@@ -1,5 +1,7 @@
 //! A Server-Sent Events parser (the `text/event-stream` format of the HTML standard):
-//! bytes in, events out. No I/O, so it is tested on its own.
+//! bytes in, events out. The engine's push channel reads through eventsource-client;
+//! this parser reads the server's raw streams in the system tests and the benchmarks,
+//! independently of that client.
 
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq)]
