@@ -42,7 +42,12 @@ fn embedded_port() -> u16 {
 
 fn main() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    // `RESTPHONE_LOG_FILE`: the log goes to that file (tests read it; a window launched
+    // through WebDriver has no terminal).
+    match std::env::var_os("RESTPHONE_LOG_FILE").map(|path| std::fs::OpenOptions::new().create(true).append(true).open(path)) {
+        Some(Ok(file)) => tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(std::sync::Mutex::new(file)).init(),
+        _ => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
     tauri::Builder::default()
         .setup(|tauri_app| {
             let handle = tauri_app.handle().clone();

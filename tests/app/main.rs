@@ -1,7 +1,8 @@
 //! End to end through the real desktop app: the `restphone` binary under Xvfb, driven
 //! through WebDriver (tauri-driver and WebKitWebDriver), with phone engines in this
 //! process as the other devices. Each screen passed through is saved as a PNG in
-//! `$RESTPHONE_SCREENSHOTS` (default: `<target dir>/screenshots`), with the app's log.
+//! `$RESTPHONE_SCREENSHOTS` (default: `<target dir>/screenshots`), with the app's log
+//! (`restphone.log`) and tauri-driver's (`app.log`).
 //!
 //! Needs the app built (`bash scripts/app.sh` builds the UI, then `restphone`), Xvfb,
 //! WebKitWebDriver and tauri-driver (`scripts/app.sh` installs them).
@@ -93,7 +94,9 @@ async fn sign_up_answer_and_pull_a_call_back_in_the_app() {
     let shots = Shots { dir: std::env::var_os("RESTPHONE_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|| target_dir().join("screenshots")) };
     std::fs::create_dir_all(&shots.dir).unwrap();
     // Port 0: the embedded server takes a free port, so a server on 7080 is left alone.
-    let env: [(&str, &Path); 2] = [("RESTPHONE_DATA_DIR", data.path()), ("RESTPHONE_PORT", Path::new("0"))];
+    let log = shots.dir.join("restphone.log");
+    let _ = std::fs::remove_file(&log);
+    let env: [(&str, &Path); 3] = [("RESTPHONE_DATA_DIR", data.path()), ("RESTPHONE_PORT", Path::new("0")), ("RESTPHONE_LOG_FILE", &log)];
     let desktop = Desktop::start(&tauri_driver(), &env, &shots.dir.join("app.log"));
     let window = Session::start(&desktop.driver_url, app.to_str().unwrap(), LAUNCH).await;
     let outcome = std::panic::AssertUnwindSafe(scenario(&window, &shots)).catch_unwind().await;

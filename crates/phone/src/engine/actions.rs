@@ -38,14 +38,19 @@ impl Owner {
         match command {
             Command::Dial { to } => {
                 let created = self.client.dial(&to, None).await?;
-                match self.take(&created.id).await {
-                    Err(error) if self.ended_missed(&created.id).await => {
-                        tracing::info!(%error, "the call ended before this device took it");
-                        self.offer_voicemail(created.id.clone(), to).await;
-                        Ok(serde_json::json!({ "call": created.id }))
-                    }
-                    taken => taken,
+                let taken = self.take(&created.id).await;
+                if taken.is_err() {
+                    self.follow(&created.id).await;
                 }
+                // The callee can end the call before this device has seen it live here (no
+                // device of theirs, or a decline quicker than the take): no `CalleeMissed`
+                // comes then, so the voice message is offered here.
+                if self.ended_missed(&created.id) && self.voicemail.leaving_after(Some(&created.id)).is_none() {
+                    tracing::info!("the call ended before this device saw it live");
+                    self.offer_voicemail(created.id.clone(), to).await;
+                    return Ok(serde_json::json!({ "call": created.id }));
+                }
+                taken
             }
             Command::Answer { call } => {
                 let call = self.pick(call, &[Ringing], "answer")?;
@@ -134,11 +139,8 @@ impl Owner {
         }
     }
 
-    /// Whether the call ended, unanswered, before this device took it: a callee with
-    /// no registered device ends it as it is created, and a quick decline can come
-    /// before the take.
-    async fn ended_missed(&mut self, call_id: &str) -> bool {
-        self.follow(call_id).await;
+    /// Whether the call ended without the callee taking it.
+    fn ended_missed(&self, call_id: &str) -> bool {
         self.book.appearance(call_id).and_then(|call| call.ended).is_some_and(|ended| ended.callee_missed())
     }
 
