@@ -28,14 +28,26 @@ pub enum PushInput {
     DeviceUnknown,
 }
 
-/// Runs until `inputs` is closed. When the device registers again under a new id, the
-/// stream is opened anew for that id, carrying on from the last event seen.
+/// Runs until `inputs` is closed. When the device id is sent again (a new registration,
+/// or the owner asking for a fresh stream), the stream is opened anew for that id,
+/// carrying on from the last event seen.
 pub async fn run(client: ServerClient, mut device_id: watch::Receiver<String>, inputs: mpsc::Sender<PushInput>) {
     let mut last_event_id: Option<String> = None;
     loop {
         let device = device_id.borrow_and_update().clone();
         let transport = Transport { client: client.clone(), failures: inputs.clone() };
-        let events = events_client(&client, &device, last_event_id.clone(), transport);
+        let events = match events_client(&device, last_event_id.clone(), transport) {
+            Ok(events) => events,
+            Err(error) => {
+                // A device id the server made up that no URL can carry: say so, and wait
+                // for a new registration.
+                let _ = inputs.send(PushInput::Disconnected { reason: format!("the server gave an unusable device id: {error}") }).await;
+                if device_id.changed().await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
         let mut stream = events.stream();
         loop {
             let item = tokio::select! {
@@ -69,14 +81,15 @@ pub async fn run(client: ServerClient, mut device_id: watch::Receiver<String>, i
     }
 }
 
-fn events_client(client: &ServerClient, device: &str, last_event_id: Option<String>, transport: Transport) -> impl Client {
+fn events_client(device: &str, last_event_id: Option<String>, transport: Transport) -> Result<impl Client + use<>, eventsource_client::Error> {
     let reconnect = ReconnectOptions::reconnect(true).retry_initial(true).delay(FIRST_BACKOFF).backoff_factor(2).delay_max(MAX_BACKOFF).build();
-    let url = format!("{}/events?device={device}", client.base());
-    let mut builder = ClientBuilder::for_url(&url).expect("the server's base URL was checked at sign-in").reconnect(reconnect).redirect_limit(0);
+    // Only the path and query are used: `Transport` sends to the client's own server.
+    let url = format!("http://server/events?device={device}");
+    let mut builder = ClientBuilder::for_url(&url)?.reconnect(reconnect).redirect_limit(0);
     if let Some(id) = last_event_id {
         builder = builder.last_event_id(id);
     }
-    builder.build_with_transport(transport)
+    Ok(builder.build_with_transport(transport))
 }
 
 fn reason(error: &eventsource_client::Error) -> String {

@@ -59,7 +59,11 @@ impl Owner {
             let refresh_in = (refresh_at - Utc::now()).to_std().unwrap_or_default();
             tokio::select! {
                 Some((command, reply)) = commands.recv() => {
-                    let _ = reply.send(self.execute(command).await);
+                    let outcome = self.execute(command).await;
+                    if matches!(outcome, Err(PhoneError::ServerUnreachable { .. })) {
+                        self.lost_server();
+                    }
+                    let _ = reply.send(outcome);
                 }
                 Some(input) = push.recv() => self.on_push(input).await,
                 _ = tokio::time::sleep(refresh_in) => self.refresh().await,
@@ -74,6 +78,14 @@ impl Owner {
             tracing::warn!(%error, "could not unregister on quit");
         }
         let _ = self.client.sign_out().await;
+    }
+
+    /// A request got no answer: the phone shows offline now, not when the push stream
+    /// notices (up to `STREAM_SILENCE` later), and the push channel opens a new stream
+    /// (the same device id, sent again), which resyncs once the server answers.
+    fn lost_server(&mut self) {
+        self.connected = false;
+        self.device_id.send_modify(|_| {});
     }
 
     pub(super) fn publish(&self) {
