@@ -76,66 +76,15 @@ fn a_bad_flag_or_a_busy_port_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--tls-key"), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
-/// Trusts exactly the certificate whose SHA-256 a pairing link names.
-#[derive(Debug)]
-struct Pinned {
-    sha256: String,
-    provider: rustls::crypto::CryptoProvider,
-}
-
-impl rustls::client::danger::ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
-        _ocsp: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        if restphone_api::pairing::fingerprint(end_entity) == self.sha256 {
-            Ok(rustls::client::danger::ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General("not the paired certificate".to_owned()))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 /// `GET /healthz` over TLS trusting only `sha256`: the status line, or the TLS error.
 fn https_healthz(port: u16, sha256: &str) -> Result<String, String> {
     use std::io::{Read, Write};
-    let provider = rustls::crypto::ring::default_provider();
-    let verifier = std::sync::Arc::new(Pinned { sha256: sha256.to_owned(), provider: provider.clone() });
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(provider))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), "localhost".try_into().unwrap()).unwrap();
+    // The phone engine's own trust: exactly the certificate a pairing link names.
+    let paired = restphone_phone::tls::ServerAddress { base: format!("https://localhost:{port}"), pinned: Some(sha256.to_owned()) };
+    let connection = rustls::ClientConnection::new(std::sync::Arc::new(paired.client_config()), "localhost".try_into().unwrap()).unwrap();
     let mut tls = rustls::StreamOwned::new(connection, std::net::TcpStream::connect(("127.0.0.1", port)).unwrap());
-    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+    let request = tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    request.map_err(|e| restphone_phone::tls::describe(&e).unwrap_or_else(|| e.to_string()))?;
     let mut reply = String::new();
     let _ = tls.read_to_string(&mut reply);
     reply.lines().next().map(str::to_owned).ok_or_else(|| "no answer".to_owned())
@@ -176,7 +125,7 @@ fn with_tls_it_prints_its_pairing_link_and_speaks_only_https_with_that_certifica
     assert_eq!(link.server, format!("https://localhost:{port}"));
     assert_eq!(https_healthz(port, &link.cert_sha256).as_deref(), Ok("HTTP/1.1 200 OK"));
     let wrong = https_healthz(port, &"0".repeat(64)).unwrap_err();
-    assert!(wrong.contains("not the paired certificate"), "{wrong}");
+    assert!(wrong.contains("not the one in the pairing link"), "{wrong}");
     // Plain HTTP to the HTTPS port is told what to do.
     let mut plain = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     use std::io::{Read, Write};
