@@ -82,6 +82,8 @@ async fn an_address_that_is_no_server_is_refused_before_anything_is_saved() {
     assert_eq!(unreachable.code, ErrorCode::ServerUnreachable);
     assert_eq!(app.status().server, None);
     assert_eq!(app.execute(Command::Answer { call: None }).await.unwrap_err().code, ErrorCode::NotSignedIn);
+    let not_hosting = app.set_sharing(true).await.unwrap_err();
+    assert_eq!(not_hosting.code, ErrorCode::NotPossible, "only a hosted server can be shared: {not_hosting:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
