@@ -235,6 +235,23 @@ async fn messages_invitations_and_presence_reach_every_device() {
     assert_eq!(error.to_string(), "there is no user nobody@example.com");
 }
 
+#[tokio::test]
+async fn a_missed_call_shows_in_recents_on_every_device_until_one_sees_it() {
+    let scene = Scene::new().await;
+    let call = scene.bob_calls().await;
+    scene.bob.execute(Command::Hangup { call: Some(call.clone()) }).await.unwrap();
+    for phone in [&scene.laptop, &scene.desk] {
+        let shown = until(phone, "the missed call in recents", |s| s.missed_calls == 1 && s.history.first().is_some_and(|e| e.call == call)).await;
+        let entry = &shown.history[0];
+        assert!(entry.missed && entry.peer.email == "bob@example.com", "{entry:?}");
+    }
+    let bobs = until(&scene.bob, "Bob's recents", |s| s.history.first().is_some_and(|e| e.call == call)).await;
+    assert_eq!((bobs.missed_calls, bobs.history[0].missed), (0, false));
+    scene.desk.execute(Command::SeeMissedCalls).await.unwrap();
+    until(&scene.laptop, "the count clears on the laptop too", |s| s.missed_calls == 0).await;
+    until(&scene.desk, "the count clears where it was seen", |s| s.missed_calls == 0).await;
+}
+
 /// The next media event of `phone`'s receiver, within the deadline.
 async fn next_media(events: &mut tokio::sync::broadcast::Receiver<Change>) -> Change {
     tokio::time::timeout(DEADLINE, events.recv()).await.expect("a media event in time").expect("the phone runs")

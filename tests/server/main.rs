@@ -6,6 +6,7 @@ mod calls;
 mod connections;
 mod errors;
 mod greetings;
+mod history;
 mod hosts;
 mod limits;
 mod messages;

@@ -23,6 +23,8 @@ pub enum EventKind {
     Presence,
     /// Data: a `Reset`: events were missed; resync from `GET /call`.
     Reset,
+    /// Data: a `HistoryNotice`: my call history changed.
+    History,
 }
 
 impl EventKind {
@@ -34,11 +36,12 @@ impl EventKind {
             Self::Message => "message",
             Self::Presence => "presence",
             Self::Reset => "reset",
+            Self::History => "history",
         }
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        [Self::Call, Self::Command, Self::Invite, Self::Message, Self::Presence, Self::Reset].into_iter().find(|kind| kind.as_str() == name)
+        [Self::Call, Self::Command, Self::Invite, Self::Message, Self::Presence, Self::Reset, Self::History].into_iter().find(|kind| kind.as_str() == name)
     }
 }
 

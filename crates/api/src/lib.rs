@@ -8,6 +8,7 @@
 pub mod account;
 pub mod call;
 pub mod event;
+pub mod history;
 pub mod login;
 pub mod message;
 pub mod pairing;

@@ -75,6 +75,9 @@ pub const SESSION: TextRule = TextRule { what: "the session", min: 0, max: 32 * 
 pub const TEXT_MESSAGE: TextRule =
     TextRule { what: "a text message", min: 1, max: 4000, pattern: Some(concat!("[^", space!(), "]")), meaning: "not only white space" };
 
+/// What `GET /user?search=` looks for in names and emails.
+pub const SEARCH: TextRule = TextRule { what: "the search", min: 1, max: 100, pattern: Some(concat!("[^", space!(), "]")), meaning: "not only white space" };
+
 #[cfg(feature = "openapi")]
 mod schema {
     use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
@@ -117,6 +120,7 @@ mod schema {
         SUBJECT: subject, optional_subject;
         SESSION: session, optional_session;
         TEXT_MESSAGE: text_message, optional_text_message;
+        SEARCH: search, optional_search;
     }
 }
 

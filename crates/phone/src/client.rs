@@ -7,6 +7,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use restphone_api::Created;
 use restphone_api::account::{Credentials, Session, SignUp};
 use restphone_api::call::{Call, CallEvent, NewCall, Report, Take, Target};
+use restphone_api::history::{HistoryPage, HistorySeen};
 use restphone_api::login::{DeviceInfo, OnlineUser, Presence, Refresh, Register, Registered};
 use restphone_api::message::{Message, MessageChange, TextMessage};
 use restphone_api::path;
@@ -162,6 +163,27 @@ impl ServerClient {
 
     pub async fn calls(&self) -> Result<Vec<Call>, PhoneError> {
         self.json(self.request(Method::GET, "/call")).await
+    }
+
+    /// The newest page of my call history, with the count of missed calls unseen.
+    pub async fn history(&self, limit: u32) -> Result<HistoryPage, PhoneError> {
+        self.json(self.request(Method::GET, &format!("/call?history=all&limit={limit}"))).await
+    }
+
+    /// Missed calls through entry `through` are seen, on every device of mine.
+    pub async fn see_missed_calls(&self, through: Option<u64>) -> Result<(), PhoneError> {
+        self.send(self.request(Method::POST, "/call/history/seen").json(&HistorySeen { through })).await.map(drop)
+    }
+
+    /// People whose name or email contains `text` (online), or whose email it is.
+    pub async fn search(&self, text: &str) -> Result<Vec<OnlineUser>, PhoneError> {
+        self.json(self.request(Method::GET, "/user").query(&[("search", text)])).await
+    }
+
+    /// Renames one of my devices (`PUT /login/{email}/{id}` keeps its registration).
+    pub async fn rename_device(&self, device_id: &str, name: &str, expires: u32) -> Result<Registered, PhoneError> {
+        let body = Refresh { expires: Some(expires), device: Some(DeviceInfo { name: name.to_owned() }) };
+        self.json(self.request(Method::PUT, &path::login(&self.email, device_id)).json(&body)).await
     }
 
     /// `None` when the call is gone: it ended.

@@ -108,6 +108,8 @@ pub enum Command {
     DeleteMessage {
         id: String,
     },
+    /// My missed calls so far are seen: the count clears on every device of mine.
+    SeeMissedCalls,
     /// Write voice message `id`, the Ogg Opus file as stored, to `file`.
     SaveMessage {
         id: String,
@@ -189,6 +191,7 @@ impl Command {
                 id: required(1, "an ID")?,
                 file: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'save-message' needs an ID and a FILE")?.into(),
             },
+            "see-missed-calls" => Self::SeeMissedCalls,
             other => return Err(format!("unknown command '{other}'")),
         })
     }

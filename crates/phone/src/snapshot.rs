@@ -2,6 +2,7 @@
 //! that arrive besides call state.
 
 use restphone_api::event::MessageNotice;
+use restphone_api::history::HistoryEntry;
 use restphone_api::login::OnlineUser;
 use restphone_api::message::Message;
 use serde::Serialize;
@@ -28,6 +29,10 @@ pub struct Snapshot {
     pub unheard_messages: usize,
     /// My mailbox, voice and text, as the server lists it.
     pub messages: Vec<Message>,
+    /// My latest ended calls, newest first, as every device of mine sees them.
+    pub history: Vec<HistoryEntry>,
+    /// Missed calls not yet seen on any device of mine (`SeeMissedCalls` clears it).
+    pub missed_calls: u32,
     /// What is being recorded or played here.
     pub voicemail: VoicemailView,
     /// Whether an unanswered call from here goes on to voicemail.

@@ -122,6 +122,12 @@ impl Owner {
                 self.client.invite(&to, &serde_json::json!({ "command": "invite", "url": url })).await?;
                 Ok(serde_json::json!({ "invited": to }))
             }
+            Command::SeeMissedCalls => {
+                // Through the newest entry shown: a call missed meanwhile stays unseen.
+                let through = self.history.entries.first().map(|entry| entry.id);
+                self.client.see_missed_calls(through).await?;
+                Ok(serde_json::json!({ "seen_through": through }))
+            }
             command @ (Command::LeaveMessage { .. }
             | Command::RecordGreeting
             | Command::ClearGreeting

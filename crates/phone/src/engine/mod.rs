@@ -80,6 +80,7 @@ impl Phone {
             alerted: HashSet::new(),
             online: Vec::new(),
             mailbox: Vec::new(),
+            history: Default::default(),
             voicemail,
             voicemail_view,
             notices: notices.clone(),

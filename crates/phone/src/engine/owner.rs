@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::Utc;
 use restphone_api::call::{Call, CallEvent};
 use restphone_api::event::{Command as ServerCommand, CommandKind, EventKind, MessageNotice};
+use restphone_api::history::HistoryPage;
 use restphone_api::login::{Device, OnlineUser, Presence};
 use restphone_api::message::Message;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -22,6 +23,9 @@ use crate::media::QualityByCall;
 use crate::push::PushInput;
 use crate::snapshot::{DeviceView, Notice, Snapshot};
 use crate::voicemail::{RecordingStage, Voicemail, VoicemailView};
+
+/// How many of my latest calls the snapshot carries.
+const HISTORY_SHOWN: u32 = 50;
 
 /// How often the list of who is online is read again.
 const CONTACTS_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
@@ -40,6 +44,8 @@ pub(super) struct Owner {
     pub(super) online: Vec<OnlineUser>,
     /// My mailbox as the server last listed it.
     pub(super) mailbox: Vec<Message>,
+    /// The newest page of my call history, as the server last listed it.
+    pub(super) history: HistoryPage,
     pub(super) voicemail: Voicemail,
     pub(super) voicemail_view: watch::Receiver<VoicemailView>,
     pub(super) notices: broadcast::Sender<Notice>,
@@ -100,6 +106,8 @@ impl Owner {
             online: self.online.clone(),
             unheard_messages: self.mailbox.iter().filter(|m| !m.heard).count(),
             messages: self.mailbox.clone(),
+            history: self.history.entries.clone(),
+            missed_calls: self.history.missed_unseen,
             voicemail: self.voicemail_view.borrow().clone(),
             auto_voicemail: self.config.auto_voicemail,
             quality: self.quality.borrow().clone(),
@@ -205,6 +213,7 @@ impl Owner {
                     }
                 }
                 Some(EventKind::Reset) => self.resync().await,
+                Some(EventKind::History) => self.reload_history().await,
                 Some(EventKind::Invite) => {
                     if let Ok(invite) = serde_json::from_str(&event.data) {
                         let _ = self.notices.send(Notice::Invite(invite));
@@ -237,6 +246,15 @@ impl Owner {
         let _ = self.reload_devices().await;
         self.reload_contacts().await;
         self.reload_mailbox().await;
+        self.reload_history().await;
+    }
+
+    /// My recent calls and the missed-call count, read again whenever they change.
+    pub(super) async fn reload_history(&mut self) {
+        match self.client.history(HISTORY_SHOWN).await {
+            Ok(page) => self.history = page,
+            Err(error) => tracing::debug!(%error, "could not read the call history"),
+        }
     }
 
     async fn reload_contacts(&mut self) {

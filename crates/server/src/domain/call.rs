@@ -49,6 +49,8 @@ pub struct ParticipantRecord {
     pub state: ParticipantState,
     pub handler: Option<DeviceRef>,
     pub session: Option<String>,
+    /// The name of the device that had this leg last; kept after it leaves, for history.
+    pub handled_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +110,7 @@ impl CallRecord {
             state: ParticipantState::Dialing,
             handler: None,
             session: None,
+            handled_by: None,
         }];
         let mut unreachable = false;
         if let Some((party, reachable)) = callee {
@@ -119,6 +122,7 @@ impl CallRecord {
                 state: ParticipantState::Ringing,
                 handler: None,
                 session: None,
+                handled_by: None,
             });
         }
         let mut call =
@@ -163,6 +167,7 @@ impl CallRecord {
         if participant.handler.as_ref() == Some(&device) && participant.session == session {
             return Ok(false);
         }
+        participant.handled_by = Some(device.name.clone());
         participant.handler = Some(device);
         participant.session = session;
         Ok(true)
@@ -195,6 +200,7 @@ impl CallRecord {
                         (None, _) => Err(CallError::NotRinging),
                     };
                 }
+                participant.handled_by = device.as_ref().map(|d| d.name.clone());
                 participant.handler = device;
                 participant.state = ParticipantState::Connected;
                 for other in &mut self.participants {

@@ -2,5 +2,6 @@
 //! function that needs the time takes `now` in milliseconds since the epoch).
 
 pub mod call;
+pub mod history;
 pub mod ids;
 pub mod validate;

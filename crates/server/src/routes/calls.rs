@@ -7,9 +7,11 @@ use axum::response::{IntoResponse, Response};
 use restphone_api::Created;
 use restphone_api::call::{CallEvent, NewCall, Report, Take, Target};
 use restphone_api::event::{CommandKind, EventKind};
+use restphone_api::history::{CallList, HistoryFilter};
 use restphone_api::{path, rules};
 use serde::Deserialize;
 
+use super::history::ListQuery;
 use super::{created, openapi as doc, sse, wants_event_stream};
 use crate::auth::User;
 use crate::domain::call::{Actor, CallError, CallRecord, DeviceRef, Party};
@@ -118,16 +120,25 @@ pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<
     path = "/call",
     tag = "calls",
     operation_id = "list_calls",
-    summary = "My calls",
-    description = "The calls I take part in; ended calls stay listed for a short grace period.",
+    summary = "My calls, or my call history",
+    description = "Without `history`: the calls I take part in, ended ones for a short grace period. With `history`: a page of my ended calls, newest first, kept for every participant (`before` and `limit` page it; `next` is the older page).",
+    params(
+        ("history" = Option<HistoryFilter>, Query, description = "`all` or `missed`: list my call history instead"),
+        ("before" = Option<u64>, Query, description = "History entries older than this id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "How many history entries at most (50 unless given)"),
+    ),
     security(("basic" = []), ("bearer" = [])),
     responses(
-        (status = 200, description = "My calls", body = Vec<restphone_api::call::Call>),
+        (status = 200, description = "My calls, or a page of my history", body = CallList),
+        (status = 400, response = doc::BadRequest),
     ),
 )]
-pub async fn list(State(state): State<AppState>, user: User) -> ApiResult<axum::Json<Vec<restphone_api::call::Call>>> {
+pub async fn list(State(state): State<AppState>, user: User, Query(query): Query<ListQuery>) -> ApiResult<axum::Json<CallList>> {
+    if let Some(filter) = query.history {
+        return Ok(axum::Json(CallList::History(super::history::page(&state, &user, filter, &query).await?)));
+    }
     let calls = state.store.calls_of(user.id).await?;
-    Ok(axum::Json(calls.iter().filter(|call| still_visible(&state, call)).map(wire::call).collect()))
+    Ok(axum::Json(CallList::Calls(calls.iter().filter(|call| still_visible(&state, call)).map(wire::call).collect())))
 }
 
 #[utoipa::path(

@@ -4,10 +4,12 @@ mod accounts;
 mod calls;
 mod events;
 mod greetings;
+mod history;
 mod invites;
 mod logins;
 mod messages;
 mod openapi;
+mod search;
 mod sse;
 
 pub use calls::decide;
@@ -30,7 +32,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::document))
-        .route("/user", post(accounts::sign_up))
+        .route("/user", get(search::users).post(accounts::sign_up))
         .route("/user/{email}", get(accounts::profile).patch(accounts::change_profile).delete(accounts::delete_account))
         .route("/session", post(accounts::sign_in).delete(accounts::sign_out))
         .route("/login", get(logins::online))
@@ -38,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login/{email}/{id}", put(logins::refresh).delete(logins::unregister))
         .route("/events", get(events::push_channel))
         .route("/call", get(calls::list).post(calls::create))
+        .route("/call/history/seen", post(history::seen))
         .route("/call/{id}", get(calls::get).post(calls::take).delete(calls::end))
         .route("/call/{id}/events", post(calls::report))
         .route("/call/{id}/push", post(calls::push))

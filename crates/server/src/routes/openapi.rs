@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use axum::http::header;
 use axum::response::IntoResponse;
-use restphone_api::{Created, account, call, event, login, message};
+use restphone_api::{Created, account, call, event, history, login, message};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 
@@ -35,6 +35,7 @@ also answer `Accept: text/event-stream` as active resources: their state now, th
         document,
         super::accounts::sign_up,
         super::accounts::profile,
+        super::search::users,
         super::accounts::change_profile,
         super::accounts::delete_account,
         super::accounts::sign_in,
@@ -46,6 +47,7 @@ also answer `Accept: text/event-stream` as active resources: their state now, th
         super::logins::unregister,
         super::events::push_channel,
         super::calls::list,
+        super::history::seen,
         super::calls::create,
         super::calls::get,
         super::calls::take,
@@ -103,6 +105,14 @@ also answer `Accept: text/event-stream` as active resources: their state now, th
             message::TextMessage,
             message::Message,
             message::MessageChange,
+            history::HistoryFilter,
+            history::Direction,
+            history::Peer,
+            history::HistoryEntry,
+            history::HistoryPage,
+            history::HistorySeen,
+            history::HistoryNotice,
+            history::CallList,
         ),
         responses(BadRequest, Unauthorized, CrossSite, MisdirectedRequest, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Internal),
     ),

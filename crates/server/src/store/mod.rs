@@ -6,11 +6,13 @@ mod sqlite;
 
 use async_trait::async_trait;
 use restphone_api::event::EventKind;
+use restphone_api::history::HistoryFilter;
 use restphone_api::message::MessageKind;
 
 pub use sqlite::SqliteStore;
 
 use crate::domain::call::CallRecord;
+use crate::domain::history::HistoryRecord;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +48,13 @@ pub struct MessageRecord {
     pub size: Option<u64>,
     pub created_at: i64,
     pub heard: bool,
+}
+
+/// A history record as stored, with its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredHistory {
+    pub id: u64,
+    pub record: HistoryRecord,
 }
 
 /// An event to append to the log, for all of a user's devices or just one.
@@ -132,6 +141,12 @@ pub trait Store: Send + Sync + 'static {
     async fn update_call(&self, call_id: &str, change: CallChange<'_>, now: i64) -> StoreResult<Option<(CallRecord, Vec<StoredEvent>)>>;
     async fn call(&self, call_id: &str) -> StoreResult<Option<CallRecord>>;
     async fn calls_of(&self, user_id: i64) -> StoreResult<Vec<CallRecord>>;
+    /// The user's history entries older than `before`, newest first, and how many
+    /// missed calls they have not seen.
+    async fn history(&self, user_id: i64, filter: HistoryFilter, before: Option<u64>, limit: u32) -> StoreResult<(Vec<StoredHistory>, u32)>;
+    /// Marks the user's missed calls through `through` (all when `None`) seen, and
+    /// logs the `history` event that tells their devices.
+    async fn mark_missed_seen(&self, user_id: i64, through: Option<u64>, now: i64) -> StoreResult<Vec<StoredEvent>>;
     /// Ids of calls that are still ringing at `now` past their deadline.
     async fn ringing_past_deadline(&self, now: i64) -> StoreResult<Vec<String>>;
     /// Ids of calls not ended yet in which the user takes part.

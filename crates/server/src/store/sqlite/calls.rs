@@ -51,6 +51,7 @@ pub(super) fn participant(row: &SqliteRow) -> Result<ParticipantRecord, sqlx::Er
         state: parse::<ParticipantState>(row.try_get("state")?)?,
         handler: handler_id.map(|id| DeviceRef { id, name: handler_name.unwrap_or_default() }),
         session: row.try_get("session")?,
+        handled_by: row.try_get("handled_by")?,
     })
 }
 
@@ -77,10 +78,10 @@ pub(super) async fn save_call(conn: &mut SqliteConnection, call: &CallRecord) ->
     .await?;
     for (position, p) in call.participants.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO participants (id, call_id, position, user_id, role, state, handler_id, handler_name, session)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO participants (id, call_id, position, user_id, role, state, handler_id, handler_name, session, handled_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(id) DO UPDATE SET state = excluded.state, handler_id = excluded.handler_id,
-               handler_name = excluded.handler_name, session = excluded.session",
+               handler_name = excluded.handler_name, session = excluded.session, handled_by = excluded.handled_by",
         )
         .bind(&p.id)
         .bind(&call.id)
@@ -91,6 +92,7 @@ pub(super) async fn save_call(conn: &mut SqliteConnection, call: &CallRecord) ->
         .bind(p.handler.as_ref().map(|h| &h.id))
         .bind(p.handler.as_ref().map(|h| &h.name))
         .bind(&p.session)
+        .bind(&p.handled_by)
         .execute(&mut *conn)
         .await?;
     }

@@ -1,18 +1,20 @@
 //! The SQLite store: one file, write-ahead logging, migrations run at start.
 
 mod calls;
+mod history;
 mod rows;
 
 use std::path::Path;
 use std::str::FromStr;
 
 use async_trait::async_trait;
+use restphone_api::history::HistoryFilter;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
 use self::calls::{append, load_call, save_call};
 use self::rows::{DEVICE_COLUMNS, device, event, message, name_of, user};
-use super::{CallChange, DeviceRecord, MessageRecord, NewEvent, Store, StoreResult, StoredEvent, UserRecord};
+use super::{CallChange, DeviceRecord, MessageRecord, NewEvent, Store, StoreResult, StoredEvent, StoredHistory, UserRecord};
 use crate::domain::call::CallRecord;
 
 pub struct SqliteStore {
@@ -218,6 +220,8 @@ impl Store for SqliteStore {
     async fn create_call(&self, call: &CallRecord, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
         let mut tx = self.pool.begin().await?;
         save_call(&mut tx, call).await?;
+        let mut events = events;
+        events.extend(history::record_if_ended(&mut tx, call).await?);
         let stored = append(&mut tx, events, now).await?;
         tx.commit().await?;
         Ok(stored)
@@ -230,11 +234,12 @@ impl Store for SqliteStore {
         let Some(mut call) = load_call(&mut tx, call_id).await? else {
             return Ok(None);
         };
-        let events = change(&mut call)?;
+        let mut events = change(&mut call)?;
         if events.is_empty() {
             return Ok(Some((call, Vec::new())));
         }
         save_call(&mut tx, &call).await?;
+        events.extend(history::record_if_ended(&mut tx, &call).await?);
         let stored = append(&mut tx, events, now).await?;
         tx.commit().await?;
         Ok(Some((call, stored)))
@@ -256,6 +261,21 @@ impl Store for SqliteStore {
             calls.extend(load_call(&mut conn, &id).await?);
         }
         Ok(calls)
+    }
+
+    async fn history(&self, user_id: i64, filter: HistoryFilter, before: Option<u64>, limit: u32) -> StoreResult<(Vec<StoredHistory>, u32)> {
+        let mut conn = self.pool.acquire().await?;
+        let entries = history::page(&mut conn, user_id, filter, before, limit).await?;
+        Ok((entries, history::missed_unseen(&mut conn, user_id).await?))
+    }
+
+    async fn mark_missed_seen(&self, user_id: i64, through: Option<u64>, now: i64) -> StoreResult<Vec<StoredEvent>> {
+        let mut tx = self.write().await?;
+        history::mark_seen(&mut tx, user_id, through).await?;
+        let event = history::notice(&mut tx, user_id).await?;
+        let stored = append(&mut tx, vec![event], now).await?;
+        tx.commit().await?;
+        Ok(stored)
     }
 
     async fn ringing_past_deadline(&self, now: i64) -> StoreResult<Vec<String>> {

@@ -1,0 +1,87 @@
+//! `GET /call?history=...` and `POST /call/history/seen`: my ended calls, kept after
+//! the calls themselves are forgotten, and the missed-call count every device shares.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use restphone_api::history::{HistoryEntry, HistoryFilter, HistoryPage, HistorySeen, Peer};
+use serde::Deserialize;
+
+use super::openapi as doc;
+use crate::auth::User;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+use crate::state::{AppState, now};
+use crate::store::StoredHistory;
+use crate::wire::time;
+
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 100;
+
+/// The query of `GET /call`: without `history`, the calls going on.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub history: Option<HistoryFilter>,
+    pub before: Option<u64>,
+    pub limit: Option<u32>,
+}
+
+pub async fn page(state: &AppState, user: &User, filter: HistoryFilter, query: &ListQuery) -> ApiResult<HistoryPage> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!("limit must be from 1 to {MAX_PAGE}")));
+    }
+    let (stored, missed_unseen) = state.store.history(user.id, filter, query.before, limit).await?;
+    let next = match stored.last() {
+        Some(oldest) if stored.len() == limit as usize => Some(format!("/call?history={}&before={}&limit={limit}", filter_name(filter), oldest.id)),
+        _ => None,
+    };
+    Ok(HistoryPage { entries: stored.iter().map(entry).collect(), missed_unseen, next })
+}
+
+fn filter_name(filter: HistoryFilter) -> &'static str {
+    match filter {
+        HistoryFilter::All => "all",
+        HistoryFilter::Missed => "missed",
+    }
+}
+
+fn entry(stored: &StoredHistory) -> HistoryEntry {
+    let r = &stored.record;
+    HistoryEntry {
+        id: stored.id,
+        call: r.call_id.clone(),
+        direction: r.direction,
+        peer: Peer { email: r.peer_email.clone(), display_name: r.peer_name.clone() },
+        subject: r.subject.clone(),
+        started_at: time(r.started_at),
+        answered_at: r.answered_at.map(time),
+        ended_at: time(r.ended_at),
+        reason: r.reason,
+        missed: r.missed,
+        device: r.device.clone(),
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/call/history/seen",
+    tag = "calls",
+    operation_id = "see_missed_calls",
+    summary = "Mark my missed calls seen",
+    description = "Missed calls up to `through` (all of them without it) no longer count as unseen, on every device of mine: each gets a `history` event with the new count.",
+    request_body = HistorySeen,
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "The missed calls are seen"),
+        (status = 400, response = doc::BadRequest),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, description = "The body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn seen(State(state): State<AppState>, user: User, Json(body): Json<HistorySeen>) -> ApiResult<StatusCode> {
+    let publisher = state.hub.publisher().await;
+    let stored = state.store.mark_missed_seen(user.id, body.through, now()).await?;
+    publisher.publish(stored);
+    Ok(StatusCode::NO_CONTENT)
+}

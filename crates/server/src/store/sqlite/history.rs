@@ -1,0 +1,116 @@
+//! Call history rows: written in the transaction that ends a call, with a `history`
+//! event for each participant so every device of theirs refreshes its count.
+
+use restphone_api::event::EventKind;
+use restphone_api::history::{HistoryFilter, HistoryNotice};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+
+use super::rows::{name_of, parse};
+use crate::domain::call::CallRecord;
+use crate::domain::history::{HistoryRecord, records_of};
+use crate::store::{NewEvent, StoredHistory};
+
+/// Records the call in its participants' history if it has just ended, and returns
+/// the `history` events to log (none for a call going on, or one already recorded).
+pub(super) async fn record_if_ended(conn: &mut SqliteConnection, call: &CallRecord) -> Result<Vec<NewEvent>, sqlx::Error> {
+    let mut events = Vec::new();
+    for r in records_of(call) {
+        let inserted = sqlx::query(
+            "INSERT OR IGNORE INTO history (user_id, call_id, direction, peer_email, peer_name, subject, started_at, answered_at, ended_at, reason, missed, device)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(r.user_id)
+        .bind(&r.call_id)
+        .bind(name_of(r.direction))
+        .bind(&r.peer_email)
+        .bind(&r.peer_name)
+        .bind(&r.subject)
+        .bind(r.started_at)
+        .bind(r.answered_at)
+        .bind(r.ended_at)
+        .bind(name_of(r.reason))
+        .bind(r.missed)
+        .bind(&r.device)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if inserted > 0 {
+            events.push(notice(conn, r.user_id).await?);
+        }
+    }
+    Ok(events)
+}
+
+/// The `history` event for the user's devices, with their count now.
+pub(super) async fn notice(conn: &mut SqliteConnection, user_id: i64) -> Result<NewEvent, sqlx::Error> {
+    let missed_unseen = missed_unseen(conn, user_id).await?;
+    Ok(NewEvent::to_user(user_id, EventKind::History, &HistoryNotice { missed_unseen }))
+}
+
+pub(super) async fn missed_unseen(conn: &mut SqliteConnection, user_id: i64) -> Result<u32, sqlx::Error> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM history h JOIN users u ON u.id = h.user_id WHERE h.user_id = ? AND h.missed = 1 AND h.id > u.missed_seen_through",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(count as u32)
+}
+
+/// The user's entries older than `before`, newest first.
+pub(super) async fn page(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    filter: HistoryFilter,
+    before: Option<u64>,
+    limit: u32,
+) -> Result<Vec<StoredHistory>, sqlx::Error> {
+    let only_missed = filter == HistoryFilter::Missed;
+    let before = before.map_or(i64::MAX, |id| i64::try_from(id).unwrap_or(i64::MAX));
+    let rows = sqlx::query("SELECT * FROM history WHERE user_id = ? AND id < ? AND (missed = 1 OR NOT ?) ORDER BY id DESC LIMIT ?")
+        .bind(user_id)
+        .bind(before)
+        .bind(only_missed)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(stored).collect()
+}
+
+/// Marks the user's missed calls through `through` (all when `None`) seen; never
+/// moves the mark back.
+pub(super) async fn mark_seen(conn: &mut SqliteConnection, user_id: i64, through: Option<u64>) -> Result<(), sqlx::Error> {
+    let through = through.map_or(i64::MAX, |id| i64::try_from(id).unwrap_or(i64::MAX));
+    sqlx::query(
+        "UPDATE users SET missed_seen_through = MAX(missed_seen_through, MIN(?, (SELECT COALESCE(MAX(id), 0) FROM history WHERE user_id = ?)))
+         WHERE id = ?",
+    )
+    .bind(through)
+    .bind(user_id)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn stored(row: &SqliteRow) -> Result<StoredHistory, sqlx::Error> {
+    let id: i64 = row.try_get("id")?;
+    Ok(StoredHistory {
+        id: id as u64,
+        record: HistoryRecord {
+            user_id: row.try_get("user_id")?,
+            call_id: row.try_get("call_id")?,
+            direction: parse(row.try_get("direction")?)?,
+            peer_email: row.try_get("peer_email")?,
+            peer_name: row.try_get("peer_name")?,
+            subject: row.try_get("subject")?,
+            started_at: row.try_get("started_at")?,
+            answered_at: row.try_get("answered_at")?,
+            ended_at: row.try_get("ended_at")?,
+            reason: parse(row.try_get("reason")?)?,
+            missed: row.try_get("missed")?,
+            device: row.try_get("device")?,
+        },
+    })
+}
