@@ -2,7 +2,7 @@
 //! participant, and the missed calls not yet seen on any of my devices.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::call::EndReason;
 
@@ -63,12 +63,30 @@ pub struct HistoryPage {
     pub next: Option<String>,
 }
 
+/// The largest entry id: the largest integer JSON numbers hold exactly (2^53 - 1).
+pub const MAX_ENTRY_ID: u64 = (1 << 53) - 1;
+
 /// `POST /call/history/seen`: my missed calls up to `through` (an entry id; all of
 /// them when absent) are seen, on every device of mine.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistorySeen {
-    pub through: Option<u64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>, maximum = 9007199254740991.0))]
+    pub through: Option<EntryId>,
+}
+
+/// A history entry's id as JSON Schema reads an integer: `7`, and also `7.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct EntryId(pub u64);
+
+impl<'de> Deserialize<'de> for EntryId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match f64::deserialize(deserializer)? {
+            whole if whole.fract() == 0.0 && (0.0..=MAX_ENTRY_ID as f64).contains(&whole) => Ok(Self(whole as u64)),
+            _ => Err(serde::de::Error::custom(format!("a history entry id is a whole number from 0 to {MAX_ENTRY_ID}"))),
+        }
+    }
 }
 
 /// Data of a `history` event: my history changed (a call of mine ended, or missed

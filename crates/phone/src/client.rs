@@ -7,7 +7,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use restphone_api::Created;
 use restphone_api::account::{Credentials, Session, SignUp};
 use restphone_api::call::{Call, CallEvent, NewCall, Report, Take, Target};
-use restphone_api::history::{HistoryPage, HistorySeen};
+use restphone_api::history::{EntryId, HistoryPage, HistorySeen};
 use restphone_api::login::{DeviceInfo, OnlineUser, Presence, Refresh, Register, Registered};
 use restphone_api::message::{Message, MessageChange, TextMessage};
 use restphone_api::path;
@@ -172,7 +172,7 @@ impl ServerClient {
 
     /// Missed calls through entry `through` are seen, on every device of mine.
     pub async fn see_missed_calls(&self, through: Option<u64>) -> Result<(), PhoneError> {
-        self.send(self.request(Method::POST, "/call/history/seen").json(&HistorySeen { through })).await.map(drop)
+        self.send(self.request(Method::POST, "/call/history/seen").json(&HistorySeen { through: through.map(EntryId) })).await.map(drop)
     }
 
     /// People whose name or email contains `text` (online), or whose email it is.

@@ -124,7 +124,7 @@ pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<
     description = "Without `history`: the calls I take part in, ended ones for a short grace period. With `history`: a page of my ended calls, newest first, kept for every participant (`before` and `limit` page it; `next` is the older page).",
     params(
         ("history" = Option<HistoryFilter>, Query, description = "`all` or `missed`: list my call history instead"),
-        ("before" = Option<u64>, Query, description = "History entries older than this id"),
+        ("before" = Option<u64>, Query, maximum = 9007199254740991.0, description = "History entries older than this id"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "How many history entries at most (50 unless given)"),
     ),
     security(("basic" = []), ("bearer" = [])),
@@ -134,8 +134,9 @@ pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<
     ),
 )]
 pub async fn list(State(state): State<AppState>, user: User, Query(query): Query<ListQuery>) -> ApiResult<axum::Json<CallList>> {
+    let (before, limit) = query.paging()?;
     if let Some(filter) = query.history {
-        return Ok(axum::Json(CallList::History(super::history::page(&state, &user, filter, &query).await?)));
+        return Ok(axum::Json(CallList::History(super::history::page(&state, &user, filter, before, limit).await?)));
     }
     let calls = state.store.calls_of(user.id).await?;
     Ok(axum::Json(CallList::Calls(calls.iter().filter(|call| still_visible(&state, call)).map(wire::call).collect())))

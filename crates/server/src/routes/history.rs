@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use restphone_api::history::{HistoryEntry, HistoryFilter, HistoryPage, HistorySeen, Peer};
+use restphone_api::history::{HistoryEntry, HistoryFilter, HistoryPage, HistorySeen, MAX_ENTRY_ID, Peer};
 use serde::Deserialize;
 
 use super::openapi as doc;
@@ -17,20 +17,31 @@ use crate::wire::time;
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 100;
 
-/// The query of `GET /call`: without `history`, the calls going on.
+/// The query of `GET /call`: without `history`, the calls going on (and `before` and
+/// `limit` are only checked).
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     pub history: Option<HistoryFilter>,
-    pub before: Option<u64>,
-    pub limit: Option<u32>,
+    before: Option<u64>,
+    limit: Option<u32>,
 }
 
-pub async fn page(state: &AppState, user: &User, filter: HistoryFilter, query: &ListQuery) -> ApiResult<HistoryPage> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("limit must be from 1 to {MAX_PAGE}")));
+impl ListQuery {
+    /// `before` and `limit`, checked.
+    pub fn paging(&self) -> ApiResult<(Option<u64>, u32)> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::BadRequest(format!("limit must be from 1 to {MAX_PAGE}")));
+        }
+        if self.before.is_some_and(|before| before > MAX_ENTRY_ID) {
+            return Err(ApiError::BadRequest(format!("before must be a history entry id, at most {MAX_ENTRY_ID}")));
+        }
+        Ok((self.before, limit))
     }
-    let (stored, missed_unseen) = state.store.history(user.id, filter, query.before, limit).await?;
+}
+
+pub async fn page(state: &AppState, user: &User, filter: HistoryFilter, before: Option<u64>, limit: u32) -> ApiResult<HistoryPage> {
+    let (stored, missed_unseen) = state.store.history(user.id, filter, before, limit).await?;
     let next = match stored.last() {
         Some(oldest) if stored.len() == limit as usize => Some(format!("/call?history={}&before={}&limit={limit}", filter_name(filter), oldest.id)),
         _ => None,
@@ -81,7 +92,7 @@ fn entry(stored: &StoredHistory) -> HistoryEntry {
 )]
 pub async fn seen(State(state): State<AppState>, user: User, Json(body): Json<HistorySeen>) -> ApiResult<StatusCode> {
     let publisher = state.hub.publisher().await;
-    let stored = state.store.mark_missed_seen(user.id, body.through, now()).await?;
+    let stored = state.store.mark_missed_seen(user.id, body.through.map(|id| id.0), now()).await?;
     publisher.publish(stored);
     Ok(StatusCode::NO_CONTENT)
 }

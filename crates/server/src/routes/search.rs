@@ -17,12 +17,26 @@ use crate::state::{AppState, now};
 /// At most this many people in one answer.
 pub const MAX_RESULTS: usize = 20;
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Deserialize)]
 pub struct SearchQuery {
-    /// Part of a name or email.
-    #[param(schema_with = rules::search)]
     search: String,
+}
+
+/// Written out because utoipa's derive drops `required` from a parameter whose schema
+/// comes from `schema_with` (the rule in `restphone_api::rules`).
+impl utoipa::IntoParams for SearchQuery {
+    fn into_params(_: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        vec![
+            ParameterBuilder::new()
+                .name("search")
+                .parameter_in(ParameterIn::Query)
+                .required(utoipa::openapi::Required::True)
+                .description(Some("Part of a name or email"))
+                .schema(Some(rules::search()))
+                .build(),
+        ]
+    }
 }
 
 #[utoipa::path(
