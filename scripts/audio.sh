@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure a PulseAudio daemon is running with a null sink, `rp_null`, as the default
-# output and its monitor, `rp_null.monitor`, as the default input: the tests of the real
+# output and its monitor, `rp_null.monitor`, as the default input (and a second null
+# sink, `rp_second`): the tests of the real
 # audio device path (cpal → ALSA's pulse plugin) play into the sink and capture the monitor.
 # Idempotent. Run it (`bash scripts/audio.sh`) or source it from another script.
 # Needs the Debian packages pulseaudio, pulseaudio-utils and libasound2-plugins.
@@ -27,9 +28,13 @@ ensure_null_audio() {
         done
     fi
 
-    if ! pactl list short sinks | cut -f2 | grep -qx rp_null; then
-        pactl load-module module-null-sink sink_name=rp_null >/dev/null || return 1
-    fi
+    # rp_second: a second output, for the app test that moves a call's playout.
+    local sink
+    for sink in rp_null rp_second; do
+        if ! pactl list short sinks | cut -f2 | grep -qx "$sink"; then
+            pactl load-module module-null-sink sink_name="$sink" >/dev/null || return 1
+        fi
+    done
     pactl set-default-sink rp_null || return 1
     pactl set-default-source rp_null.monitor || return 1
 }

@@ -6,14 +6,17 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use restphone_media::call::AudioDevices;
 use restphone_phone::client::ServerClient;
 use restphone_phone::tls::ServerAddress;
-use restphone_phone::{Command, Phone, PhoneConfig, PhoneError, Snapshot};
-use tokio::sync::RwLock;
+use restphone_phone::{Command, MediaSetup, Outcome, Phone, PhoneConfig, PhoneError, Snapshot};
+use tokio::sync::{RwLock, watch};
 use tokio::task::JoinHandle;
 
 use crate::embedded::{EmbeddedServer, Shared};
 use crate::error::{AppError, ErrorCode};
+use crate::meter::Meter;
+use crate::ringtone::RingtoneSettings;
 use crate::secrets::Secrets;
 use crate::settings::{SHARING_PORT, ServerChoice, Settings};
 use crate::sharing;
@@ -46,6 +49,15 @@ impl Paths {
 struct Session {
     phone: Phone,
     forwarder: JoinHandle<()>,
+    ringer: JoinHandle<()>,
+}
+
+impl Session {
+    async fn quit(self) {
+        self.forwarder.abort();
+        self.ringer.abort();
+        self.phone.quit().await;
+    }
 }
 
 pub struct App {
@@ -62,6 +74,11 @@ pub struct App {
     session: RwLock<Option<Session>>,
     /// The automatic sign-in with the remembered account, while it retries.
     connecting: Mutex<Option<JoinHandle<()>>>,
+    /// The microphone and speaker every call here uses, opened on the first sign-in.
+    audio: Mutex<Option<AudioDevices>>,
+    /// How the ringtone rings; the ringer follows it.
+    ringtone: watch::Sender<RingtoneSettings>,
+    meter: Arc<Meter>,
 }
 
 fn not_possible(message: &str) -> AppError {
@@ -84,6 +101,7 @@ impl App {
     pub fn new(paths: Paths, embedded_port: u16, window: Arc<dyn Window>) -> Self {
         let secrets = Secrets::new(paths.dir.join("secrets.json"), !paths.portable);
         let settings = Settings::load(&paths.settings());
+        let (ringtone, _) = watch::channel(settings.ringtone.clone());
         Self {
             paths,
             embedded_port,
@@ -95,6 +113,9 @@ impl App {
             shared: Mutex::new(None),
             session: RwLock::new(None),
             connecting: Mutex::new(None),
+            audio: Mutex::new(None),
+            ringtone,
+            meter: Arc::default(),
         }
     }
 
@@ -228,7 +249,7 @@ impl App {
             settings.email = Some(email.clone());
             settings.device_name = Some(device_name.clone());
         })?;
-        let phone = Phone::start(phone_config(&server, &email, password, &device_name)).await?;
+        let phone = Phone::start(phone_config(&server, &email, password, &device_name, self.media())).await?;
         self.install(phone).await;
         let key = account_key(&server, &email);
         // After the phone runs: a keyring may take a while to answer.
@@ -243,8 +264,7 @@ impl App {
     pub async fn log_out(&self) -> Result<Status, AppError> {
         self.stop_connecting();
         if let Some(session) = self.session.write().await.take() {
-            session.forwarder.abort();
-            session.phone.quit().await;
+            session.quit().await;
         }
         let settings = self.settings.lock().expect("settings lock").clone();
         if let (Some(server), Some(email)) = (settings.server.as_ref().map(server_url), settings.email) {
@@ -256,23 +276,30 @@ impl App {
         Ok(self.status())
     }
 
-    pub async fn execute(&self, command: Command) -> Result<serde_json::Value, AppError> {
+    pub async fn execute(&self, command: Command) -> Result<Outcome, AppError> {
         if matches!(command, Command::SetSession { .. }) {
             return Err(AppError::new(ErrorCode::Invalid, "session descriptions come from the media engine, not the window"));
         }
         let session = self.session.read().await;
         let session = session.as_ref().ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "sign in first"))?;
-        Ok(session.phone.execute(command).await?)
+        let outcome = session.phone.execute(command).await?;
+        // What the user chose for this device outlives the run.
+        match &outcome {
+            Outcome::DeviceRenamed { name, .. } => self.update_settings(|settings| settings.device_name = Some(name.clone()))?,
+            Outcome::DoNotDisturb { do_not_disturb } => self.update_settings(|settings| settings.do_not_disturb = *do_not_disturb)?,
+            _ => {}
+        }
+        Ok(outcome)
     }
 
     /// On exit: unregister this device, then stop the embedded server.
     pub async fn shutdown(&self) {
         self.stop_connecting();
-        if let Some(session) = self.session.write().await.take() {
-            session.forwarder.abort();
-            if tokio::time::timeout(Duration::from_secs(3), session.phone.quit()).await.is_err() {
-                tracing::warn!("the phone did not unregister within 3 s");
-            }
+        let session = self.session.write().await.take();
+        if let Some(session) = session
+            && tokio::time::timeout(Duration::from_secs(3), session.quit()).await.is_err()
+        {
+            tracing::warn!("the phone did not unregister within 3 s");
         }
         if let Some(server) = self.server.lock().await.take() {
             server.stop().await;
@@ -319,8 +346,13 @@ impl App {
     }
 
     async fn install(&self, phone: Phone) {
-        let forwarder = window::forward(phone.snapshots(), self.window.clone());
-        *self.session.write().await = Some(Session { phone, forwarder });
+        let do_not_disturb = self.settings.lock().expect("settings lock").do_not_disturb;
+        if do_not_disturb && let Err(error) = phone.execute(Command::DoNotDisturb { enabled: true }).await {
+            tracing::warn!(%error, "could not turn do not disturb back on");
+        }
+        let forwarder = window::forward(phone.snapshots(), phone.notices(), self.window.clone());
+        let ringer = crate::ringtone::follow(phone.snapshots(), self.ringtone.subscribe());
+        *self.session.write().await = Some(Session { phone, forwarder, ringer });
         self.set(Phase::Ready, None);
     }
 
@@ -332,7 +364,7 @@ impl App {
         let task = tokio::spawn(async move {
             let mut delay = Duration::from_secs(1);
             loop {
-                match Phone::start(phone_config(&server, &email, &password, &device_name)).await {
+                match Phone::start(phone_config(&server, &email, &password, &device_name, app.media())).await {
                     Ok(phone) => return app.install(phone).await,
                     Err(error @ PhoneError::ServerUnreachable { .. }) => {
                         app.set(Phase::Connecting, Some(error.into()));
@@ -353,7 +385,7 @@ impl App {
     }
 }
 
-fn phone_config(server: &str, email: &str, password: &str, device_name: &str) -> PhoneConfig {
+fn phone_config(server: &str, email: &str, password: &str, device_name: &str, media: MediaSetup) -> PhoneConfig {
     PhoneConfig {
         server: server.to_owned(),
         email: email.to_owned(),
@@ -362,9 +394,10 @@ fn phone_config(server: &str, email: &str, password: &str, device_name: &str) ->
         expires: EXPIRES,
         auto_answer: false,
         auto_voicemail: true,
-        media: Some(crate::audio::default_media()),
+        media: Some(media),
     }
 }
 
+mod sound;
 #[cfg(test)]
 mod tests;

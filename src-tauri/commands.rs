@@ -3,10 +3,14 @@
 
 use std::sync::Arc;
 
-use restphone_phone::{Command, Snapshot};
+use restphone_phone::{Command, Outcome, Snapshot};
+
+use restphone_media::system_audio::Direction;
 
 use crate::app::App;
+use crate::audio::AudioChoices;
 use crate::error::AppError;
+use crate::ringtone::RingtoneSettings;
 use crate::status::Status;
 
 type State<'a> = tauri::State<'a, Arc<App>>;
@@ -58,8 +62,39 @@ pub async fn log_out(app: State<'_>) -> Result<Status, AppError> {
     app.log_out().await
 }
 
+/// The microphones and speakers there are, and the ones chosen.
+#[tauri::command]
+pub async fn audio_devices(app: State<'_>) -> Result<AudioChoices, AppError> {
+    app.audio_choices().await
+}
+
+/// Uses another microphone or speaker (`name` null: the default), also in a live call.
+#[tauri::command]
+pub async fn choose_audio_device(app: State<'_>, direction: Direction, name: Option<String>) -> Result<AudioChoices, AppError> {
+    app.choose_audio_device(direction, name).await
+}
+
+/// How the ringtone rings: on or off, how loud (0 to 100), on which output.
+#[tauri::command]
+pub async fn set_ringtone(app: State<'_>, ringtone: RingtoneSettings) -> Result<AudioChoices, AppError> {
+    app.set_ringtone(ringtone).await
+}
+
+/// A second of tone through the speaker chosen.
+#[tauri::command]
+pub async fn play_test_sound(app: State<'_>) -> Result<(), AppError> {
+    app.play_test_sound().await
+}
+
+/// The chosen microphone's level over the last 100 ms, in dBFS (-96 for silence); the
+/// microphone stays open while the window keeps asking.
+#[tauri::command]
+pub async fn input_level(app: State<'_>) -> Result<f32, AppError> {
+    app.input_level().await
+}
+
 /// Any phone command: `{command: "dial", to}`, `{command: "pull", call}`, ...
 #[tauri::command]
-pub async fn execute(app: State<'_>, command: Command) -> Result<serde_json::Value, AppError> {
+pub async fn execute(app: State<'_>, command: Command) -> Result<Outcome, AppError> {
     app.execute(command).await
 }

@@ -11,6 +11,10 @@ mod audio;
 mod commands;
 mod embedded;
 mod error;
+#[cfg(test)]
+mod ipc_types;
+mod meter;
+mod ringtone;
 mod secrets;
 mod settings;
 mod sharing;
@@ -66,6 +70,11 @@ fn main() {
             commands::log_in,
             commands::log_out,
             commands::set_sharing,
+            commands::audio_devices,
+            commands::choose_audio_device,
+            commands::set_ringtone,
+            commands::play_test_sound,
+            commands::input_level,
             commands::execute,
         ])
         .build(tauri::generate_context!())

@@ -20,6 +20,16 @@ pub struct Settings {
     /// While the hosted server is shared on the LAN: the port other devices were given.
     #[serde(default)]
     pub sharing: Option<u16>,
+    /// Incoming calls are declined at once (callers go to voicemail).
+    #[serde(default)]
+    pub do_not_disturb: bool,
+    /// The microphone and speaker chosen (`None`: the computer's default).
+    #[serde(default)]
+    pub input_device: Option<String>,
+    #[serde(default)]
+    pub output_device: Option<String>,
+    #[serde(default)]
+    pub ringtone: crate::ringtone::RingtoneSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +79,10 @@ mod tests {
             email: Some("a@example.com".into()),
             device_name: Some("Laptop".into()),
             sharing: Some(7443),
+            do_not_disturb: true,
+            input_device: None,
+            output_device: Some("rp_second".into()),
+            ringtone: crate::ringtone::RingtoneSettings { enabled: false, volume: 30, device: Some("rp_second".into()) },
         };
         settings.save(&path).unwrap();
         assert_eq!(Settings::load(&path), settings);

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::embedded::Shared;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SharingView {
     /// `https://ADDR:PORT` for each LAN address of this computer; never loopback.
     pub addresses: Vec<String>,

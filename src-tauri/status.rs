@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// First run: host on this computer, or use a server at a URL.
@@ -19,6 +20,7 @@ pub enum Phase {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Status {
     pub phase: Phase,
     /// The server's address (a URL or a pairing link); when `hosting`, this computer's

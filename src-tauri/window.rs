@@ -1,11 +1,11 @@
-//! Where the app's news goes: to the window as Tauri events (`status`, `snapshot`), or
-//! to a recorder in tests, so nothing here needs a window to be tested.
+//! Where the app's news goes: to the window as Tauri events (`status`, `snapshot`,
+//! `notice`), or to a recorder in tests, so nothing here needs a window to be tested.
 
 use std::sync::Arc;
 
-use restphone_phone::Snapshot;
+use restphone_phone::{Notice, Snapshot};
 use tauri::Emitter;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::status::Status;
@@ -13,6 +13,8 @@ use crate::status::Status;
 pub trait Window: Send + Sync + 'static {
     fn status(&self, status: &Status);
     fn snapshot(&self, snapshot: &Snapshot);
+    /// An invitation or a message arrived: shown once, as a toast.
+    fn notice(&self, notice: &Notice);
 }
 
 impl Window for tauri::AppHandle {
@@ -27,16 +29,30 @@ impl Window for tauri::AppHandle {
             tracing::warn!(%error, "cannot send a snapshot to the window");
         }
     }
+
+    fn notice(&self, notice: &Notice) {
+        if let Err(error) = self.emit("notice", notice) {
+            tracing::warn!(%error, "cannot send a notice to the window");
+        }
+    }
 }
 
-/// Sends the engine's current snapshot, then every new one, until the phone stops.
-pub fn forward(mut snapshots: watch::Receiver<Snapshot>, window: Arc<dyn Window>) -> JoinHandle<()> {
+/// Sends the engine's current snapshot, then every new one, and every notice, until
+/// the phone stops.
+pub fn forward(mut snapshots: watch::Receiver<Snapshot>, mut notices: broadcast::Receiver<Notice>, window: Arc<dyn Window>) -> JoinHandle<()> {
     tokio::spawn(async move {
+        window.snapshot(&snapshots.borrow_and_update().clone());
         loop {
-            let snapshot = snapshots.borrow_and_update().clone();
-            window.snapshot(&snapshot);
-            if snapshots.changed().await.is_err() {
-                return;
+            tokio::select! {
+                changed = snapshots.changed() => match changed {
+                    Ok(()) => window.snapshot(&snapshots.borrow_and_update().clone()),
+                    Err(_) => return,
+                },
+                notice = notices.recv() => match notice {
+                    Ok(notice) => window.notice(&notice),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => tracing::warn!(missed, "notices were dropped on the way to the window"),
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
             }
         }
     })

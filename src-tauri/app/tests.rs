@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use restphone_phone::{Command, Snapshot};
+use restphone_phone::{Command, Notice, Snapshot};
 use tokio::sync::watch;
 
 use super::{App, Paths};
@@ -16,6 +16,7 @@ const DEADLINE: Duration = Duration::from_secs(10);
 struct Recorder {
     status: watch::Sender<Option<Status>>,
     snapshot: watch::Sender<Snapshot>,
+    notices: std::sync::Mutex<Vec<Notice>>,
 }
 
 impl Window for Recorder {
@@ -26,6 +27,10 @@ impl Window for Recorder {
     fn snapshot(&self, snapshot: &Snapshot) {
         self.snapshot.send_replace(snapshot.clone());
     }
+
+    fn notice(&self, notice: &Notice) {
+        self.notices.lock().unwrap().push(notice.clone());
+    }
 }
 
 /// An app on `dir` (port 0: the embedded server takes a free port) and what its window was told.
@@ -33,7 +38,7 @@ fn app_in(dir: &std::path::Path) -> (Arc<App>, watch::Receiver<Option<Status>>, 
     let (status, statuses) = watch::channel(None);
     let (snapshot, snapshots) = watch::channel(Snapshot::default());
     let paths = Paths { dir: dir.to_owned(), portable: true };
-    (Arc::new(App::new(paths, 0, Arc::new(Recorder { status, snapshot }))), statuses, snapshots)
+    (Arc::new(App::new(paths, 0, Arc::new(Recorder { status, snapshot, notices: Default::default() }))), statuses, snapshots)
 }
 
 async fn until<T>(receiver: &mut watch::Receiver<T>, what: &str, check: impl FnMut(&T) -> bool) {

@@ -8,6 +8,7 @@
 //! WebKitWebDriver and tauri-driver (`scripts/app.sh` installs them).
 
 mod desktop;
+mod sinks;
 mod webdriver;
 
 use std::path::{Path, PathBuf};
@@ -15,12 +16,13 @@ use std::time::Duration;
 
 use desktop::{Desktop, find_program};
 use futures::FutureExt;
-use restphone_media::device::ToneSource;
+use restphone_media::call::{AudioDevices, MediaConfig};
+use restphone_media::device::{NullSink, ToneSource};
 use restphone_media::tone::Tone;
 use restphone_media::voicemail::record_ogg_opus;
 use restphone_phone::client::ServerClient;
 use restphone_phone::core::appearance::AppearanceState;
-use restphone_phone::{Command, Phone, PhoneConfig, Snapshot};
+use restphone_phone::{Command, MediaSetup, Phone, PhoneConfig, Snapshot};
 use webdriver::Session;
 
 /// How long the window may take to show something that should appear at once.
@@ -61,7 +63,12 @@ impl Shots {
 }
 
 async fn phone(server: &str, email: &str, device: &str) -> Phone {
-    let config = PhoneConfig {
+    let config = phone_config(server, email, device);
+    Phone::start(config).await.unwrap_or_else(|e| panic!("{email} on {device} cannot start: {e}"))
+}
+
+fn phone_config(server: &str, email: &str, device: &str) -> PhoneConfig {
+    PhoneConfig {
         server: server.to_owned(),
         email: email.to_owned(),
         password: PASSWORD.to_owned(),
@@ -70,8 +77,7 @@ async fn phone(server: &str, email: &str, device: &str) -> Phone {
         auto_answer: false,
         auto_voicemail: false,
         media: None,
-    };
-    Phone::start(config).await.unwrap_or_else(|e| panic!("{email} on {device} cannot start: {e}"))
+    }
 }
 
 async fn until(phone: &Phone, what: &str, check: impl FnMut(&Snapshot) -> bool) -> Snapshot {
@@ -96,7 +102,9 @@ async fn sign_up_answer_and_pull_a_call_back_in_the_app() {
     // Port 0: the embedded server takes a free port, so a server on 7080 is left alone.
     let log = shots.dir.join("restphone.log");
     let _ = std::fs::remove_file(&log);
-    let env: [(&str, &Path); 3] = [("RESTPHONE_DATA_DIR", data.path()), ("RESTPHONE_PORT", Path::new("0")), ("RESTPHONE_LOG_FILE", &log)];
+    let alsa = sinks::write_alsa_config(data.path());
+    let env: [(&str, &Path); 4] =
+        [("RESTPHONE_DATA_DIR", data.path()), ("RESTPHONE_PORT", Path::new("0")), ("RESTPHONE_LOG_FILE", &log), ("ALSA_CONFIG_PATH", &alsa)];
     let desktop = Desktop::start(&tauri_driver(), &env, &shots.dir.join("app.log"));
     let window = Session::start(&desktop.driver_url, app.to_str().unwrap(), LAUNCH).await;
     let outcome = std::panic::AssertUnwindSafe(scenario(&window, &shots)).catch_unwind().await;
@@ -132,7 +140,7 @@ async fn scenario(window: &Session, shots: &Shots) {
     ServerClient::sign_up(&server, "bob@example.com", PASSWORD, "Bob").await.expect("bob signs up on the embedded server");
     let bob = phone(&server, "bob@example.com", "Phone").await;
     let dialed = bob.execute(Command::Dial { to: "alice@example.com".into() }).await.expect("bob dials alice");
-    let call = dialed["call"].as_str().expect("a call id").to_owned();
+    let call = dialed.call_id().expect("a call id").to_owned();
     window.wait_for_text("[data-testid=incoming-caller]", UI, |t| t == "Bob").await;
     shots.take(window, "04-incoming").await;
 
@@ -169,14 +177,155 @@ async fn scenario(window: &Session, shots: &Shots) {
     shots.take(window, "09-ended").await;
     desk.quit().await;
     voicemail(window, shots, &server, &bob).await;
+    recents_and_chat(window, shots, &bob).await;
+    devices(window, shots, &server, &bob).await;
     bob.quit().await;
+    microphone(window).await;
+    speaker(window, shots, &server).await;
     sharing(window, shots).await;
+    looks(window, shots).await;
+}
+
+/// Bob calls and gives up: Recents shows the missed call and the count on the
+/// navigation, which clears once seen. Bob writes; the chat shows it live, and Alice's
+/// reply from the app reaches Bob.
+async fn recents_and_chat(window: &Session, shots: &Shots, bob: &Phone) {
+    let dialed = bob.execute(Command::Dial { to: "alice@example.com".into() }).await.expect("bob dials alice");
+    let call = dialed.call_id().expect("a call id").to_owned();
+    window.wait_for_text("[data-testid=incoming-caller]", UI, |t| t == "Bob").await;
+    bob.execute(Command::Hangup { call: Some(call.clone()) }).await.expect("bob gives up");
+    window.wait_for_text("[data-testid=recents-count]", UI, |t| t == "1").await;
+    window.click_on("[data-testid=tab-recents]", UI).await;
+    let missed = format!("[data-testid=recent][data-call-id='{call}'][data-missed=true]");
+    window.wait_for_text(&format!("{missed} [data-testid=recent-peer]"), UI, |t| t == "Bob").await;
+    window.wait_for_text(&format!("{missed} [data-testid=recent-summary]"), UI, |t| t == "Missed").await;
+    let cleared = tokio::time::timeout(UI, async {
+        while window.find("[data-testid=recents-count]").await.is_some() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    assert!(cleared.await.is_ok(), "the missed count stayed after Recents was seen");
+    until(bob, "bob's recents has the call", |s| s.history.first().is_some_and(|e| e.call == call)).await;
+    shots.take(window, "14-recents").await;
+
+    bob.execute(Command::Message { to: "alice@example.com".into(), text: "Lunch at one?".into() }).await.expect("bob writes");
+    window.wait_for_text("[data-testid=notice]", UI, |t| t.contains("New message from bob@example.com")).await;
+    window.wait_for_text("[data-testid=chat-count]", UI, |t| t == "1").await;
+    window.click_on("[data-testid=tab-chat]", UI).await;
+    window.click_on("[data-testid=conversation][data-peer='bob@example.com']", UI).await;
+    window.wait_for_text("[data-testid=chat-message][data-from='bob@example.com'] [data-testid=chat-text]", UI, |t| t == "Lunch at one?").await;
+    window.type_into("[data-testid=chat-input]", "Yes, see you there", UI).await;
+    window.click_on("[data-testid=chat-send]", UI).await;
+    window.wait_for_text("[data-testid=chat-message][data-from='alice@example.com'] [data-testid=chat-text]", UI, |t| t == "Yes, see you there").await;
+    until(bob, "bob gets the reply", |s| s.messages.iter().any(|m| m.from == "alice@example.com" && m.text.as_deref() == Some("Yes, see you there"))).await;
+    shots.take(window, "15-chat").await;
+    window.click_on("[data-testid=tab-contacts]", UI).await;
+    window.wait_for("[data-testid=person][data-email='bob@example.com'][data-online=true]", UI).await;
+    shots.take(window, "16-contacts").await;
+}
+
+/// Alice's desk phone comes online: the app renames this device and the desk sees the
+/// new name; the app signs the desk out, and Bob's next call rings the app, not the desk.
+async fn devices(window: &Session, shots: &Shots, server: &str, bob: &Phone) {
+    let desk = phone(server, "alice@example.com", "Desk").await;
+    window.click_on("[data-testid=tab-devices]", UI).await;
+    window.wait_for_text("[data-testid=device][data-here=false] [data-testid=device-name]", UI, |t| t == "Desk").await;
+    window.click_on("[data-testid=rename-device]", UI).await;
+    window.type_into("[data-testid=rename-device-input]", "Work laptop", UI).await;
+    window.click_on("[data-testid=rename-device-save]", UI).await;
+    until(&desk, "the desk sees the laptop's new name", |s| s.devices.iter().any(|d| d.name == "Work laptop")).await;
+    window.wait_for_text("[data-testid=device][data-here=true] [data-testid=device-name]", UI, |t| t == "Work laptop").await;
+    shots.take(window, "17-devices").await;
+
+    window.click_on("[data-testid=device][data-here=false] [data-testid=sign-out-device]", UI).await;
+    until(&desk, "the desk is signed out", |s| s.signed_out).await;
+    let dialed = bob.execute(Command::Dial { to: "alice@example.com".into() }).await.expect("bob dials alice");
+    let call = dialed.call_id().expect("a call id").to_owned();
+    window.wait_for_text("[data-testid=incoming-caller]", UI, |t| t == "Bob").await;
+    assert!(desk.snapshots().borrow().calls.iter().all(|c| c.id != call), "the signed-out desk rang");
+    window.click_on("[data-testid=decline]", UI).await;
+    until(bob, "the call ended for bob", |s| s.calls.iter().any(|c| c.id == call && c.state == AppearanceState::Ended)).await;
+    desk.quit().await;
+}
+
+/// The level meter reads the default input, which here is the default sink's monitor:
+/// quiet, then loud while "Play test sound" plays into that sink.
+async fn microphone(window: &Session) {
+    let dbfs = |text: &str| if text == "silent" { -96 } else { text.trim_end_matches(" dB").parse::<i32>().unwrap_or(-96) };
+    window.click_on("[data-testid=tab-settings]", UI).await;
+    window.click_on("[data-testid=test-microphone]", UI).await;
+    window.wait_for_text("[data-testid=input-level-db]", UI, |t| dbfs(t) < -50).await;
+    window.click_on("[data-testid=test-sound]", UI).await;
+    window.wait_for_text("[data-testid=input-level-db]", UI, |t| dbfs(t) > -30).await;
+    window.click_on("[data-testid=test-microphone]", UI).await;
+}
+
+/// With the ringtone set to ring on the second sink, Carol's call rings there (440 and
+/// 480 Hz), and stops ringing when the app answers. Her 1,200 Hz tone then plays into the
+/// default sink; choosing the second sink as the speaker moves it there mid-call, and the
+/// call goes on.
+async fn speaker(window: &Session, shots: &Shots, server: &str) {
+    const TONE_HZ: f64 = 1_200.0;
+    const RING_HZ: f64 = 440.0;
+    window.click_on("[data-testid=tab-settings]", UI).await;
+    window.wait_for("[data-testid=ringtone-device] option[value=rp_second]", UI).await;
+    window.select("[data-testid=ringtone-device]", "rp_second", UI).await;
+    // The name others see changes too: Carol's call shows it.
+    window.click_on("[data-testid=change-display-name]", UI).await;
+    window.type_into("[data-testid=display-name-input]", "Alice Liddell", UI).await;
+    window.click_on("[data-testid=display-name-save]", UI).await;
+    window.wait_for_text("[data-testid=display-name]", UI, |t| t == "Alice Liddell").await;
+
+    ServerClient::sign_up(server, "carol@example.com", PASSWORD, "Carol").await.expect("carol signs up");
+    let mut config = phone_config(server, "carol@example.com", "Phone");
+    let tone = Box::new(ToneSource::new(Tone::new(TONE_HZ, 12_000)));
+    config.media = Some(MediaSetup { config: MediaConfig::default(), devices: AudioDevices::new(tone, Box::new(NullSink)) });
+    let carol = Phone::start(config).await.expect("carol's phone starts");
+    let dialed = carol.execute(Command::Dial { to: "alice@example.com".into() }).await.expect("carol dials alice");
+    let call = dialed.call_id().expect("a call id").to_owned();
+    window.wait_for_text("[data-testid=incoming-caller]", UI, |t| t == "Carol").await;
+    until(&carol, "carol's call shows alice's new name", |s| s.calls.iter().any(|c| c.id == call && c.peer.display_name == "Alice Liddell")).await;
+    sinks::plays("rp_second", RING_HZ, UI).await;
+
+    window.click_on("[data-testid=answer]", UI).await;
+    let here = format!("[data-testid=call][data-call-id='{call}'][data-state=active][data-where=here]");
+    window.wait_for(&here, UI).await;
+    sinks::falls_silent("rp_second", UI).await;
+    sinks::plays("rp_null", TONE_HZ, UI).await;
+
+    window.select("[data-testid=output-device]", "rp_second", UI).await;
+    sinks::plays("rp_second", TONE_HZ, UI).await;
+    sinks::falls_silent("rp_null", UI).await;
+    window.wait_for(&here, UI).await;
+    until(&carol, "the call is still active for carol", |s| s.calls.iter().any(|c| c.id == call && c.state == AppearanceState::Active)).await;
+    window.wait_for(&format!("{here} [data-testid=call-quality]"), UI).await;
+    shots.take(window, "18-speaker-moved").await;
+    carol.execute(Command::Hangup { call: Some(call.clone()) }).await.expect("carol hangs up");
+    window.wait_for(&format!("[data-testid=call][data-call-id='{call}'][data-state=ended]"), UI).await;
+    carol.quit().await;
+}
+
+/// Each screen, light and dark, in a narrow side panel and a wide window.
+async fn looks(window: &Session, shots: &Shots) {
+    for (width, height, size) in [(420, 860, "narrow"), (1280, 820, "wide")] {
+        window.set_size(width, height).await;
+        for dark in [false, true] {
+            window.dark_theme(dark).await;
+            let theme = if dark { "dark" } else { "light" };
+            for tab in ["phone", "recents", "contacts", "chat", "devices", "settings"] {
+                window.click_on(&format!("[data-testid=tab-{tab}]"), UI).await;
+                shots.take(window, &format!("screen-{tab}-{theme}-{size}")).await;
+            }
+        }
+    }
+    window.dark_theme(false).await;
 }
 
 /// "Let my other devices connect": the app shows this computer's LAN address and the
 /// pairing link (text and QR code); a tablet pairs with that link and signs in as Alice;
 /// turning sharing off closes the LAN listener at once.
 async fn sharing(window: &Session, shots: &Shots) {
+    window.click_on("[data-testid=tab-devices]", UI).await;
     window.click_on("[data-testid=sharing-toggle]", UI).await;
     let link = window.wait_for_text("[data-testid=pairing-link]", UI, |t| t.starts_with("restphone://pair?server=https://")).await;
     let address = window.wait_for_text("[data-testid=sharing-address]", UI, |t| t.starts_with("https://")).await;
@@ -187,7 +336,7 @@ async fn sharing(window: &Session, shots: &Shots) {
     shots.take(window, "13-sharing").await;
 
     let tablet = phone(&link, "alice@example.com", "Tablet").await;
-    until(&tablet, "the tablet sees Alice's devices", |s| s.devices.iter().any(|d| d.name == "Laptop")).await;
+    until(&tablet, "the tablet sees Alice's devices", |s| s.devices.iter().any(|d| d.name == "Work laptop")).await;
     window.wait_for_text("[data-testid=device]:not([data-here=true]) .device-name", UI, |t| t == "Tablet").await;
     tablet.quit().await;
 

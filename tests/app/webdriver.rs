@@ -87,8 +87,11 @@ impl Session {
         self.post(&format!("/element/{}/click", element.0), json!({})).await.unwrap_or_else(|e| panic!("cannot click {element:?}: {e}"));
     }
 
-    /// Waits for `selector`, then clicks it.
+    /// Waits for `selector`, brings it to the middle of the window, then clicks it.
+    /// (WebKitWebDriver's own scrolling leaves an element at the window's bottom edge, where
+    /// the click focuses it without activating it.)
     pub async fn click_on(&self, selector: &str, deadline: Duration) {
+        self.scroll_to(selector, deadline).await;
         let element = self.wait_for(selector, deadline).await;
         self.click(&element).await;
     }
@@ -111,11 +114,36 @@ impl Session {
             .unwrap_or_else(|e| panic!("cannot move {selector}: {e}"));
     }
 
+    /// Chooses `value` in the select matching `selector`, as a user's pick does: its value
+    /// changes and it fires `change`.
+    pub async fn select(&self, selector: &str, value: &str, deadline: Duration) {
+        self.wait_for(selector, deadline).await;
+        let pick =
+            "const select = document.querySelector(arguments[0]); select.value = arguments[1]; select.dispatchEvent(new Event('change', { bubbles: true }));";
+        self.post("/execute/sync", json!({ "script": pick, "args": [selector, value] })).await.unwrap_or_else(|e| panic!("cannot choose in {selector}: {e}"));
+    }
+
     /// Scrolls the element matching `selector` into the middle of the window.
     pub async fn scroll_to(&self, selector: &str, deadline: Duration) {
         self.wait_for(selector, deadline).await;
         let scroll = "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });";
         self.post("/execute/sync", json!({ "script": scroll, "args": [selector] })).await.unwrap_or_else(|e| panic!("cannot scroll to {selector}: {e}"));
+    }
+
+    /// Resizes the window: from a narrow side panel to a wide one.
+    pub async fn set_size(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({ "width": width, "height": height })).await.unwrap_or_else(|e| panic!("cannot resize the window: {e}"));
+    }
+
+    /// Shows the page as the system's dark theme would (or back to light): the rules the
+    /// app has for `prefers-color-scheme: dark` apply or not. WebDriver has no switch for
+    /// the system theme, so the media rule itself is switched.
+    pub async fn dark_theme(&self, dark: bool) {
+        // The rules are found once: switched on, their media text no longer names the scheme.
+        let switch = "window.themeRules ??= [...document.styleSheets].flatMap((sheet) => [...sheet.cssRules])\
+             .filter((rule) => rule instanceof CSSMediaRule && rule.media.mediaText.includes('prefers-color-scheme: dark'));\
+             for (const rule of window.themeRules) rule.media.mediaText = arguments[0] ? 'all' : '(prefers-color-scheme: dark)';";
+        self.post("/execute/sync", json!({ "script": switch, "args": [dark] })).await.unwrap_or_else(|e| panic!("cannot switch the theme: {e}"));
     }
 
     /// The window's content as PNG, once what changed last has been painted.

@@ -54,7 +54,7 @@ impl Scene {
         until(&laptop.phone, "both devices are known", |s| s.devices.len() == 2).await;
         until(&desk.phone, "both devices are known", |s| s.devices.len() == 2).await;
         let dialed = bob.phone.execute(Command::Dial { to: alice.email.clone() }).await.unwrap();
-        let call = dialed["call"].as_str().unwrap().to_owned();
+        let call = dialed.call_id().unwrap().to_owned();
         until(&laptop.phone, "the call rings", |s| state(s, &call) == "ringing").await;
         laptop.phone.execute(Command::Answer { call: Some(call.clone()) }).await.unwrap();
         until(&laptop.phone, "the call is live here", |s| place(s, &call) == "here").await;
@@ -68,7 +68,7 @@ async fn both_sides_hear_each_other_and_a_pull_and_a_push_move_the_audio() {
     let Scene { laptop, desk, bob, call, .. } = &scene;
     laptop.ear.hears("Alice's laptop", BOB_HZ, &[LAPTOP_HZ, DESK_HZ]).await;
     bob.ear.hears("Bob", LAPTOP_HZ, &[BOB_HZ, DESK_HZ]).await;
-    assert_eq!(desk.ear.len(), 0, "the desk phone plays nothing while the laptop has the call");
+    assert_eq!(desk.ear.samples_heard(), 0, "the desk phone plays nothing while the laptop has the call");
 
     desk.phone.execute(Command::Pull { call: call.clone() }).await.unwrap();
     desk.ear.hears("the desk phone after its pull", BOB_HZ, &[LAPTOP_HZ, DESK_HZ]).await;
@@ -147,7 +147,7 @@ async fn a_call_plays_through_the_real_audio_devices_and_captures_from_them() {
     let laptop = start_phone(&server, &alice, "Laptop", devices, 0).await;
     let bob = audio_phone(&server, &bob_account, "Phone", BOB_HZ, 0).await;
     let dialed = bob.phone.execute(Command::Dial { to: alice.email.clone() }).await.unwrap();
-    let call = dialed["call"].as_str().unwrap().to_owned();
+    let call = dialed.call_id().unwrap().to_owned();
     until(&laptop, "the call rings", |s| state(s, &call) == "ringing").await;
     laptop.execute(Command::Answer { call: Some(call.clone()) }).await.unwrap();
     // PulseAudio starts its callbacks a couple of seconds late: the deadline allows for it.

@@ -45,7 +45,7 @@ impl Scene {
         let alice = start_phone(&server, &alice_account, "Laptop", system_devices().with_processing(processing)).await;
         let (bob, bob_ear) = start_bob(&server, &bob_account).await;
         let dialed = bob.execute(Command::Dial { to: alice_account.email.clone() }).await.unwrap();
-        let call = dialed["call"].as_str().unwrap().to_owned();
+        let call = dialed.call_id().unwrap().to_owned();
         until(&alice, "the call rings", |s| state(s, &call) == "ringing").await;
         Self { _server: server, alice, bob, bob_ear, call }
     }
@@ -187,7 +187,7 @@ async fn the_microphone_is_open_only_during_a_call() {
     let alice = start_phone(&server, &alice_account, "Laptop", system_devices()).await;
     let bob = start_phone(&server, &bob_account, "Phone", AudioDevices::new(Box::new(SilenceSource), Box::new(NullSink))).await;
     let dialed = bob.execute(Command::Dial { to: alice_account.email.clone() }).await.unwrap();
-    let call = dialed["call"].as_str().unwrap().to_owned();
+    let call = dialed.call_id().unwrap().to_owned();
     until(&alice, "the call rings", |s| state(s, &call) == "ringing").await;
     // Registered, with a call ringing: nothing needs the microphone yet.
     assert_eq!(my_source_outputs().await, 0, "a microphone stream is open while no call is up");

@@ -62,7 +62,7 @@ async fn the_device_that_pulls_a_call_cancels_the_echo_within_2_seconds() {
     let (bob, ear) = start_bob(&server, &bob_account).await;
     until(&desk, "both of Alice's devices are known", |s| s.devices.len() == 2).await;
     let dialed = bob.execute(Command::Dial { to: alice.email.clone() }).await.unwrap();
-    let call = dialed["call"].as_str().unwrap().to_owned();
+    let call = dialed.call_id().unwrap().to_owned();
     until(&laptop, "the call rings", |s| state(s, &call) == "ringing").await;
     laptop.execute(Command::Answer { call: Some(call.clone()) }).await.unwrap();
     let heard = ear.hears("the laptop", |heard| dominant_tone_ratio(heard, LAPTOP_HZ) > 100.0).await;

@@ -40,7 +40,7 @@ impl Scene {
     /// Bob dials Alice; both of her devices ring.
     async fn bob_calls(&self) -> String {
         let dialed = self.bob.execute(Command::Dial { to: "alice@example.com".into() }).await.unwrap();
-        let call = dialed["call"].as_str().unwrap().to_owned();
+        let call = dialed.call_id().unwrap().to_owned();
         for phone in [&self.laptop, &self.desk] {
             until(phone, "the call rings", |s| state(s, &call) == "ringing").await;
         }
@@ -110,7 +110,7 @@ async fn the_desk_phone_answers_a_ringing_call_on_the_laptops_behalf() {
 async fn the_desk_phone_dials_bob_from_the_laptop() {
     let scene = Scene::new().await;
     let dialed = scene.desk.execute(Command::DialFrom { device: "Laptop".into(), to: "bob@example.com".into() }).await.unwrap();
-    let call = dialed["call"].as_str().unwrap().to_owned();
+    let call = dialed.call_id().unwrap().to_owned();
     until(&scene.laptop, "the laptop dials", |s| place(s, &call) == "here").await;
     until(&scene.bob, "Bob's phone rings", |s| state(s, &call) == "ringing").await;
     scene.bob.execute(Command::Answer { call: Some(call.clone()) }).await.unwrap();
@@ -170,7 +170,7 @@ async fn a_call_that_rang_while_the_laptop_was_offline_shows_when_it_returns() {
     scene.laptop_network.cut();
     until(&scene.laptop, "the laptop notices", |s| !s.connected).await;
     let dialed = scene.bob.execute(Command::Dial { to: "alice@example.com".into() }).await.unwrap();
-    let call = dialed["call"].as_str().unwrap().to_owned();
+    let call = dialed.call_id().unwrap().to_owned();
     until(&scene.desk, "the desk rings", |s| state(s, &call) == "ringing").await;
     scene.laptop_network.restore();
     until(&scene.laptop, "the laptop rings after coming back", |s| s.connected && state(s, &call) == "ringing").await;
@@ -252,6 +252,66 @@ async fn a_missed_call_shows_in_recents_on_every_device_until_one_sees_it() {
     until(&scene.desk, "the count clears where it was seen", |s| s.missed_calls == 0).await;
 }
 
+#[tokio::test]
+async fn a_chat_shows_both_sides_live_on_every_device() {
+    let scene = Scene::new().await;
+    scene.bob.execute(Command::Message { to: "alice@example.com".into(), text: "lunch?".into() }).await.unwrap();
+    for phone in [&scene.laptop, &scene.desk] {
+        until(phone, "Bob's text arrives", |s| s.messages.iter().any(|m| m.from == "bob@example.com" && m.text.as_deref() == Some("lunch?") && !m.heard)).await;
+    }
+    scene.desk.execute(Command::Message { to: "bob@example.com".into(), text: "yes, at one".into() }).await.unwrap();
+    let reply = |s: &restphone_phone::Snapshot| {
+        s.messages.iter().any(|m| m.from == "alice@example.com" && m.to == "bob@example.com" && m.text.as_deref() == Some("yes, at one"))
+    };
+    let laptop = until(&scene.laptop, "the laptop shows the reply sent from the desk", reply).await;
+    assert_eq!(laptop.unheard_messages, 1, "my own reply is not waiting to be read");
+    until(&scene.bob, "Bob gets the reply", reply).await;
+}
+
+#[tokio::test]
+async fn renaming_shows_on_the_other_devices_and_a_signed_out_device_stops_ringing() {
+    let scene = Scene::new().await;
+    scene.laptop.execute(Command::RenameDevice { name: "Travel laptop".into() }).await.unwrap();
+    until(&scene.desk, "the desk sees the new name", |s| s.devices.iter().any(|d| d.name == "Travel laptop")).await;
+    until(&scene.laptop, "the laptop calls itself so", |s| s.device_name == "Travel laptop").await;
+
+    scene.desk.execute(Command::SignOutDevice { device: "Travel laptop".into() }).await.unwrap();
+    until(&scene.laptop, "the laptop knows it was signed out", |s| s.signed_out).await;
+    until(&scene.desk, "the desk is Alice's only device", |s| s.devices.len() == 1).await;
+    let dialed = scene.bob.execute(Command::Dial { to: "alice@example.com".into() }).await.unwrap();
+    let call = dialed.call_id().unwrap().to_owned();
+    until(&scene.desk, "the desk rings", |s| state(s, &call) == "ringing").await;
+    assert!(scene.laptop.snapshots().borrow().calls.iter().all(|c| c.id != call), "the signed-out laptop rang");
+    let error = scene.desk.execute(Command::SignOutDevice { device: "Desk phone".into() }).await.unwrap_err();
+    assert!(error.to_string().contains("not another of your devices"), "{error}");
+}
+
+#[tokio::test]
+async fn do_not_disturb_sends_callers_to_voicemail_and_search_finds_people() {
+    let scene = Scene::new().await;
+    scene.desk.execute(Command::DoNotDisturb { enabled: true }).await.unwrap();
+    until(&scene.desk, "do not disturb shows", |s| s.do_not_disturb).await;
+    let dialed = scene.bob.execute(Command::Dial { to: "alice@example.com".into() }).await.unwrap();
+    let call = dialed.call_id().unwrap().to_owned();
+    let ended = until(&scene.bob, "the call is declined", |s| state(s, &call) == "ended").await;
+    let ending = ended.calls.iter().find(|c| c.id == call).and_then(|c| c.ended.clone()).unwrap();
+    assert_eq!(ending.reason, Some(restphone_api::call::EndReason::Declined));
+
+    let found = scene.bob.execute(Command::Search { text: "ALI".into() }).await.unwrap();
+    let restphone_phone::Outcome::People { people } = found else { panic!("{found:?}") };
+    assert_eq!(people.iter().map(|p| (p.email.as_str(), p.devices)).collect::<Vec<_>>(), [("alice@example.com", 2)]);
+    // A new name is what others find.
+    assert_eq!(scene.desk.snapshots().borrow().display_name, "Alice");
+    scene.desk.execute(Command::SetDisplayName { name: " Alice Smith ".into() }).await.unwrap();
+    until(&scene.desk, "the desk shows the new name", |s| s.display_name == "Alice Smith").await;
+    let found = scene.bob.execute(Command::Search { text: "smith".into() }).await.unwrap();
+    assert!(matches!(&found, restphone_phone::Outcome::People { people } if people.len() == 1 && people[0].display_name == "Alice Smith"), "{found:?}");
+    let error = scene.desk.execute(Command::SetDisplayName { name: String::new() }).await.unwrap_err();
+    assert!(error.to_string().contains("display name"), "{error}");
+    let error = scene.bob.execute(Command::Search { text: " ".into() }).await.unwrap_err();
+    assert!(error.to_string().contains("white space"), "{error}");
+}
+
 /// The next media event of `phone`'s receiver, within the deadline.
 async fn next_media(events: &mut tokio::sync::broadcast::Receiver<Change>) -> Change {
     tokio::time::timeout(DEADLINE, events.recv()).await.expect("a media event in time").expect("the phone runs")
@@ -320,6 +380,6 @@ async fn a_stalled_server_fails_actions_in_time_and_the_phone_recovers_when_it_a
     scene.laptop_network.restore();
     until(&scene.laptop, "the laptop is back online", |s| s.connected).await;
     let dialed = scene.laptop.execute(Command::Dial { to: "bob@example.com".into() }).await.expect("the laptop dials again");
-    let call = dialed["call"].as_str().unwrap().to_owned();
+    let call = dialed.call_id().unwrap().to_owned();
     until(&scene.bob, "Bob's phone rings", |s| state(s, &call) == "ringing").await;
 }

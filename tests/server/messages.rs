@@ -68,6 +68,14 @@ async fn text_messages_are_kept_too() {
     let listed = alice.get("/user/alice@example.com/message").await.expect(200);
     assert_eq!((listed[0]["kind"].as_str(), listed[0]["text"].as_str()), (Some("text"), Some("call me back")));
     assert!(listed[0]["audio_url"].is_null());
+    assert_eq!((&listed[0]["from"], &listed[0]["to"], &listed[0]["heard"]), (&json!("bob@example.com"), &json!("alice@example.com"), &json!(false)));
+    // Bob keeps his side of the chat: a copy, heard, in his own mailbox.
+    let bobs = bob.get("/user/bob@example.com/message").await.expect(200);
+    assert_eq!(bobs.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (&bobs[0]["from"], &bobs[0]["to"], &bobs[0]["text"], &bobs[0]["heard"]),
+        (&json!("bob@example.com"), &json!("alice@example.com"), &json!("call me back"), &json!(true))
+    );
     bob.post("/user/alice@example.com/message", json!({"text": "  "})).await.problem(422);
     bob.post("/user/alice@example.com/message", json!({"txt": "typo"})).await.problem(422);
 }

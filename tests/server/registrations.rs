@@ -98,3 +98,27 @@ async fn presence_is_an_active_resource_that_hides_contacts_from_others() {
     alice.delete(&format!("/login/alice@example.com/{laptop}")).await.expect(204);
     watch.wait_for("presence", |p| p["devices"].as_array().unwrap().is_empty()).await;
 }
+
+#[tokio::test]
+async fn a_device_removed_from_another_is_signed_out_and_cannot_register_again() {
+    let server = TestServer::start().await;
+    let desk = Client::sign_up(&server.base, "alice").await;
+    // The laptop signs in with a token of its own and registers with it.
+    let mut laptop = Client::new(&server.base, "alice");
+    let session = laptop.post("/session", serde_json::json!({"email": laptop.email, "password": laptop.password})).await.expect(201);
+    laptop.token = Some(session["token"].as_str().unwrap().to_owned());
+    let (laptop_id, mut laptop_events) = laptop.device("Laptop").await;
+
+    desk.delete(&format!("/login/alice@example.com/{laptop_id}")).await.expect(204);
+    laptop_events.wait_closed().await;
+    let detail = laptop.post("/login/alice@example.com", serde_json::json!({"contact": "sse:x", "device": {"name": "Laptop"}})).await.problem(401);
+    assert!(!detail.is_empty());
+    // The desk's own token is untouched, and a device removing itself keeps its token.
+    let desk_id = desk.register("Desk").await;
+    desk.delete(&format!("/login/alice@example.com/{desk_id}")).await.expect(204);
+    let desk_id = desk.register("Desk").await;
+    // With the password it is a plain unregister: the device may register again.
+    let with_password = Client::new(&server.base, "alice");
+    with_password.delete(&format!("/login/alice@example.com/{desk_id}")).await.expect(204);
+    desk.register("Desk").await;
+}

@@ -19,7 +19,8 @@ const QUIET_RMS: f64 = 50.0;
 pub struct Ear(pub CaptureSink);
 
 impl Ear {
-    pub fn len(&self) -> usize {
+    /// How many samples it has heard so far.
+    pub fn samples_heard(&self) -> usize {
         self.0.samples().len()
     }
 
@@ -49,7 +50,7 @@ impl Ear {
     pub async fn hears_nothing(&self, who: &str, span: Duration) {
         let deadline = tokio::time::Instant::now() + AUDIO_DEADLINE;
         let quiet_window = 100 * SAMPLES_PER_MS;
-        let mut seen = self.len();
+        let mut seen = self.samples_heard();
         loop {
             tokio::time::sleep(Duration::from_millis(200)).await;
             let samples = self.0.samples();
@@ -61,7 +62,7 @@ impl Ear {
             assert!(tokio::time::Instant::now() < deadline, "{who} does not go quiet within {AUDIO_DEADLINE:?}");
             seen = samples.len();
         }
-        let start = self.len();
+        let start = self.samples_heard();
         tokio::time::sleep(span).await;
         let heard = &self.0.samples()[start..];
         assert!(rms(heard) < QUIET_RMS, "{who} should hear nothing, but plays audio at rms {:.0}", rms(heard));

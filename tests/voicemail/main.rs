@@ -108,7 +108,7 @@ async fn an_unanswered_call_goes_to_voicemail_that_both_devices_see_and_the_lapt
     let bob_ear = CaptureSink::new();
     let bob = start_bob(&server, &bob_account, &bob_ear).await;
     let dialed = bob.execute(Command::Dial { to: alice.email.clone() }).await.unwrap();
-    let call = dialed["call"].as_str().unwrap().to_owned();
+    let call = dialed.call_id().unwrap().to_owned();
     until(&desk, "the call rings", |s| state(s, &call) == "ringing").await;
     let voicemail = until(&bob, "the call goes to voicemail", |s| state(s, &call) == "voicemail").await;
     assert_eq!(field(&voicemail, &call, "actions"), json!(["hangup", "discard"]));
@@ -176,7 +176,7 @@ async fn a_declined_call_and_a_user_without_devices_take_messages_and_a_discarde
     let bob = start_bob(&server, &bob_account, &CaptureSink::new()).await;
 
     // Alice declines: Bob hears the default prompt and leaves a message.
-    let call = bob.execute(Command::Dial { to: alice.email.clone() }).await.unwrap()["call"].as_str().unwrap().to_owned();
+    let call = bob.execute(Command::Dial { to: alice.email.clone() }).await.unwrap().call_id().unwrap().to_owned();
     until(&laptop, "the call rings", |s| state(s, &call) == "ringing").await;
     laptop.execute(Command::Decline { call: Some(call.clone()) }).await.unwrap();
     until_within(&bob, RECORDING_DEADLINE, "Bob records", |s| s.voicemail.recording.as_ref().is_some_and(|r| r.recorded_ms >= 500)).await;
@@ -185,7 +185,7 @@ async fn a_declined_call_and_a_user_without_devices_take_messages_and_a_discarde
     until(&laptop, "the message arrives", |s| s.messages.len() == 1).await;
 
     // Carol has no device: her call ends `unavailable` at once and goes to voicemail.
-    let call = bob.execute(Command::Dial { to: carol.email.clone() }).await.unwrap()["call"].as_str().unwrap().to_owned();
+    let call = bob.execute(Command::Dial { to: carol.email.clone() }).await.unwrap().call_id().unwrap().to_owned();
     let voicemail = until(&bob, "Carol's voicemail answers", |s| state(s, &call) == "voicemail").await;
     assert_eq!(field(&voicemail, &call, "ended")["reason"], json!("unavailable"));
     until_within(&bob, RECORDING_DEADLINE, "Bob records", |s| s.voicemail.recording.as_ref().is_some_and(|r| r.recorded_ms >= 500)).await;
@@ -195,7 +195,7 @@ async fn a_declined_call_and_a_user_without_devices_take_messages_and_a_discarde
     assert_eq!(carols.as_array().map(Vec::len), Some(1), "{carols:?}");
 
     // Discarded: nothing arrives, and there is nothing left to hang up or discard.
-    let call = bob.execute(Command::Dial { to: carol.email.clone() }).await.unwrap()["call"].as_str().unwrap().to_owned();
+    let call = bob.execute(Command::Dial { to: carol.email.clone() }).await.unwrap().call_id().unwrap().to_owned();
     until_within(&bob, RECORDING_DEADLINE, "Bob records", |s| {
         s.voicemail.recording.as_ref().is_some_and(|r| r.call.as_deref() == Some(call.as_str()) && r.recorded_ms >= 300)
     })

@@ -80,6 +80,7 @@ pub struct Reset {
 /// Data of a `message` event: a message arrived, was marked heard or unheard, or was
 /// deleted, so every device keeps the same waiting count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageNotice {
     pub id: String,

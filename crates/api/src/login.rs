@@ -82,6 +82,7 @@ pub struct Presence {
 
 /// One entry of `GET /login`: a user with at least one live registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnlineUser {
     pub email: String,

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
@@ -22,12 +23,16 @@ pub struct TextMessage {
 
 /// One message, as its owner lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: String,
     pub url: String,
     /// The sender's email.
     pub from: String,
+    /// Whose mailbox it was left in: the owner's, or for my copy of a text I sent, the
+    /// recipient's.
+    pub to: String,
     pub kind: MessageKind,
     pub text: Option<String>,
     /// For voice: the playable length, and where to fetch it (supports Range).

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use restphone_api::Created;
-use restphone_api::account::{Credentials, Session, SignUp};
+use restphone_api::account::{Credentials, Profile, ProfileChange, Session, SignUp};
 use restphone_api::call::{Call, CallEvent, NewCall, Report, Take, Target};
 use restphone_api::history::{EntryId, HistoryPage, HistorySeen};
 use restphone_api::login::{DeviceInfo, OnlineUser, Presence, Refresh, Register, Registered};
@@ -163,6 +163,17 @@ impl ServerClient {
 
     pub async fn calls(&self) -> Result<Vec<Call>, PhoneError> {
         self.json(self.request(Method::GET, "/call")).await
+    }
+
+    /// My profile: the name others see me by.
+    pub async fn profile(&self) -> Result<Profile, PhoneError> {
+        self.json(self.request(Method::GET, &path::user(&self.email))).await
+    }
+
+    /// Changes the name others see me by.
+    pub async fn set_display_name(&self, name: &str) -> Result<(), PhoneError> {
+        let change = ProfileChange { display_name: Some(name.to_owned()), ..ProfileChange::default() };
+        self.send(self.request(Method::PATCH, &path::user(&self.email)).json(&change)).await.map(drop)
     }
 
     /// The newest page of my call history, with the count of missed calls unseen.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// `call` is a server call id; `device` is the name or id of another of my devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
     Dial {
@@ -110,6 +111,27 @@ pub enum Command {
     },
     /// My missed calls so far are seen: the count clears on every device of mine.
     SeeMissedCalls,
+    /// Find people by part of a name or email (online), or an exact email.
+    Search {
+        text: String,
+    },
+    /// Give this device another name; my other devices show it.
+    RenameDevice {
+        name: String,
+    },
+    /// Sign out another of my devices (name or id): it stops ringing at once and must
+    /// sign in again.
+    SignOutDevice {
+        device: String,
+    },
+    /// Change the name others see me by.
+    SetDisplayName {
+        name: String,
+    },
+    /// Decline every incoming call at once, so callers go to voicemail.
+    DoNotDisturb {
+        enabled: bool,
+    },
     /// Write voice message `id`, the Ogg Opus file as stored, to `file`.
     SaveMessage {
         id: String,
@@ -123,6 +145,8 @@ impl Command {
         let words: Vec<&str> = line.split_whitespace().collect();
         let optional = |i: usize| words.get(i).map(|w| (*w).to_owned());
         let required = |i: usize, what: &str| words.get(i).map(|w| (*w).to_owned()).ok_or(format!("'{}' needs {what}", words[0]));
+        // The words from `i` on, as one (names and texts have spaces).
+        let rest = |i: usize| words.get(i..).filter(|w| !w.is_empty()).map(|w| w.join(" "));
         let Some(&verb) = words.first() else {
             return Err("an empty line is no command".to_owned());
         };
@@ -192,6 +216,17 @@ impl Command {
                 file: words.get(2..).filter(|w| !w.is_empty()).map(|w| w.join(" ")).ok_or("'save-message' needs an ID and a FILE")?.into(),
             },
             "see-missed-calls" => Self::SeeMissedCalls,
+            "search" => Self::Search { text: rest(1).ok_or("'search' needs a TEXT")? },
+            "display-name" => Self::SetDisplayName { name: rest(1).ok_or("'display-name' needs a NAME")? },
+            "rename-device" => Self::RenameDevice { name: rest(1).ok_or("'rename-device' needs a NAME")? },
+            "sign-out-device" => Self::SignOutDevice { device: rest(1).ok_or("'sign-out-device' needs a DEVICE")? },
+            "do-not-disturb" => Self::DoNotDisturb {
+                enabled: match words.get(1).copied() {
+                    Some("on") => true,
+                    Some("off") => false,
+                    _ => return Err("'do-not-disturb' needs on or off".to_owned()),
+                },
+            },
             other => return Err(format!("unknown command '{other}'")),
         })
     }
@@ -213,6 +248,10 @@ mod tests {
         assert_eq!(Command::parse("invite bob@example.com /call/c1"), Ok(Command::Invite { to: "bob@example.com".into(), url: "/call/c1".into() }));
         assert_eq!(Command::parse("invite bob@example.com"), Err("'invite' needs an EMAIL and a URL".into()));
         assert!(Command::parse("  ").is_err());
+        assert_eq!(Command::parse("rename-device Desk phone"), Ok(Command::RenameDevice { name: "Desk phone".into() }));
+        assert_eq!(Command::parse("sign-out-device"), Err("'sign-out-device' needs a DEVICE".into()));
+        assert_eq!(Command::parse("do-not-disturb on"), Ok(Command::DoNotDisturb { enabled: true }));
+        assert_eq!(Command::parse("search ali ce"), Ok(Command::Search { text: "ali ce".into() }));
     }
 
     #[test]

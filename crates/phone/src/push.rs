@@ -26,6 +26,9 @@ pub enum PushInput {
     },
     /// The server no longer knows this device (404): register again.
     DeviceUnknown,
+    /// The server no longer takes this device's token (401): it was signed out from
+    /// another device, or the password changed.
+    SignedOut,
 }
 
 /// Runs until `inputs` is closed. When the device id is sent again (a new registration,
@@ -67,6 +70,7 @@ pub async fn run(client: ServerClient, mut device_id: watch::Receiver<String>, i
                 }
                 Some(Ok(SSE::Comment(_))) => continue,
                 Some(Err(eventsource_client::Error::UnexpectedResponse(response, _))) if response.status() == 404 => PushInput::DeviceUnknown,
+                Some(Err(eventsource_client::Error::UnexpectedResponse(response, _))) if response.status() == 401 => PushInput::SignedOut,
                 Some(Err(error)) => PushInput::Disconnected { reason: reason(&error) },
                 // The client gave up (it does only on errors it cannot retry): start over.
                 None => {

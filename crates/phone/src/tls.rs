@@ -152,10 +152,10 @@ fn find_rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option
         if let Some(tls) = error.downcast_ref::<rustls::Error>() {
             return Some(tls);
         }
-        if let Some(inner) = error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
-            if let Some(tls) = find_rustls_error(inner) {
-                return Some(tls);
-            }
+        if let Some(inner) = error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
+            && let Some(tls) = find_rustls_error(inner)
+        {
+            return Some(tls);
         }
         cause = error.source();
     }

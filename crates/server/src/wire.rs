@@ -65,6 +65,7 @@ pub fn message(owner_email: &str, record: &MessageRecord) -> Message {
         id: record.id.clone(),
         url: path::message(owner_email, &record.id),
         from: record.from_email.clone(),
+        to: record.to_email.clone().unwrap_or_else(|| owner_email.to_owned()),
         kind: record.kind,
         text: record.text.clone(),
         duration_ms: record.duration_ms,

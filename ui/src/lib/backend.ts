@@ -1,7 +1,7 @@
 // The only way the window talks to the app: commands out, `status` and `snapshot` events in.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AppError, Command, Snapshot, Status } from "./types";
+import type { AppError, AudioChoices, AudioDirection, Command, Notice, Outcome, RingtoneSettings, Snapshot, Status } from "./types";
 
 export function isAppError(value: unknown): value is AppError {
   return typeof value === "object" && value !== null && "code" in value && "message" in value;
@@ -23,13 +23,23 @@ export const backend = {
   logIn: (email: string, password: string, deviceName: string) => invoke<Status>("log_in", { email, password, deviceName }),
   logOut: () => invoke<Status>("log_out"),
   setSharing: (enabled: boolean) => invoke<Status>("set_sharing", { enabled }),
-  execute: (command: Command) => invoke<unknown>("execute", { command }),
+  execute: (command: Command) => invoke<Outcome>("execute", { command }),
+  audioDevices: () => invoke<AudioChoices>("audio_devices"),
+  chooseAudioDevice: (direction: AudioDirection, name: string | null) => invoke<AudioChoices>("choose_audio_device", { direction, name }),
+  setRingtone: (ringtone: RingtoneSettings) => invoke<AudioChoices>("set_ringtone", { ringtone }),
+  playTestSound: () => invoke<null>("play_test_sound"),
+  inputLevel: () => invoke<number>("input_level"),
 };
 
-export async function follow(onStatus: (status: Status) => void, onSnapshot: (snapshot: Snapshot) => void): Promise<UnlistenFn> {
+export async function follow(
+  onStatus: (status: Status) => void,
+  onSnapshot: (snapshot: Snapshot) => void,
+  onNotice: (notice: Notice) => void,
+): Promise<UnlistenFn> {
   const stops = await Promise.all([
     listen<Status>("status", (event) => onStatus(event.payload)),
     listen<Snapshot>("snapshot", (event) => onSnapshot(event.payload)),
+    listen<Notice>("notice", (event) => onNotice(event.payload)),
   ]);
   return () => stops.forEach((stop) => stop());
 }

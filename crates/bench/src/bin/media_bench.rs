@@ -170,7 +170,7 @@ async fn answer_and_pull(binary: &std::path::Path, calls: usize) -> BenchResult<
     let mut handover = Handover { caller_first_audio: Vec::new(), callee_first_audio: Vec::new(), pull_gaps: Vec::new() };
     for _ in 0..calls {
         let dialed = bob.execute(Command::Dial { to: "alice@bench.example".into() }).await?;
-        let call = dialed["call"].as_str().ok_or("dial returned no call")?.to_owned();
+        let call = dialed.call_id().ok_or("dial returned no call")?.to_owned();
         settle(&laptop, |s| field(s, &call, "state") == "ringing").await?;
         let answered_at = Instant::now();
         laptop.execute(Command::Answer { call: Some(call.clone()) }).await?;

@@ -94,7 +94,7 @@ async fn main() -> BenchResult<()> {
     for _ in 0..args.calls {
         let dialed_at = Instant::now();
         let dialed = bob.execute(Command::Dial { to: "alice@bench.example".into() }).await?;
-        let call = dialed["call"].as_str().ok_or("dial returned no call")?.to_owned();
+        let call = dialed.call_id().ok_or("dial returned no call")?.to_owned();
         let ringing = all_settle(&alice, |s| field(s, &call, "state") == "ringing").await?;
         to_ringing.push(ringing - dialed_at);
 

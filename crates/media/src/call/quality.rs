@@ -9,6 +9,7 @@ use crate::jitter::JitterStats;
 use crate::processing::EchoStats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CallQuality {
     /// Whether audio from the peer arrived in the window ("no audio" when false).
     pub receiving: bool,
@@ -27,6 +28,7 @@ pub struct CallQuality {
 
 /// Good: nobody notices. Fair: audible now and then. Poor: hard to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     Good,

@@ -65,6 +65,7 @@ fn gain_control() -> GainController2 {
 
 /// How well the echo canceller is doing.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EchoStats {
     /// Echo return loss enhancement: how much quieter the canceller's linear filter makes
     /// the echo, in dB (the suppressor after it takes the rest away).

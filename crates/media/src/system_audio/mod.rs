@@ -44,7 +44,8 @@ const OUTPUT_MAX_BACKLOG: usize = samples_in_ms(200);
 const OUTPUT_START_BACKLOG: usize = samples_in_ms(40);
 
 /// Which way audio flows through a device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AudioDirection"))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// A microphone: audio comes in.
@@ -64,6 +65,7 @@ impl fmt::Display for Direction {
 
 /// One device that can be opened at 48 kHz.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AudioDeviceInfo"))]
 pub struct DeviceInfo {
     /// What [`SystemInput::open`] or [`SystemOutput::open`] takes: the audio system's own
     /// stable identifier, such as ALSA's `default`, `pulse` or `plughw:CARD=0,DEV=0`.

@@ -17,6 +17,7 @@ use crate::MediaError;
 use crate::call::AudioDevices;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum PlayerState {
     /// Reading the file's head and end.
@@ -180,7 +181,7 @@ async fn play<S: RangeSource>(source: S, devices: AudioDevices, mut controls: mp
                 match written {
                     Ok(true) => {
                         frames += 1;
-                        if frames % super::REPORT_EVERY_FRAMES == 0 {
+                        if frames.is_multiple_of(super::REPORT_EVERY_FRAMES) {
                             status.send_modify(|status| status.position_ms = position(&reader, &tempo));
                         }
                     }

@@ -36,7 +36,7 @@ pub async fn record_live(
         let more = devices.read(&mut frame)?;
         recorder.push(&frame)?;
         frames += 1;
-        if frames % REPORT_EVERY_FRAMES == 0 {
+        if frames.is_multiple_of(REPORT_EVERY_FRAMES) {
             progress(recorder.recorded());
         }
         if !more {

@@ -14,6 +14,7 @@ use crate::jitter::CLOCK_RATE;
 
 /// How fast a message plays: 1×, 1.5× or 2×. In JSON, the number.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "1 | 1.5 | 2"))]
 #[serde(try_from = "f32", into = "f32")]
 pub enum PlaybackSpeed {
     #[default]

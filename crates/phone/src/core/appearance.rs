@@ -3,19 +3,23 @@
 
 use chrono::{DateTime, Utc};
 use restphone_api::call::{Call, CallState, EndReason, Participant, Role};
+pub use restphone_api::history::{Direction, Peer};
 use restphone_api::path;
 use serde::{Serialize, Serializer};
 
 use super::identity::{Me, MyDevices, email_of};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Appearance {
     pub id: String,
     pub subject: Option<String>,
     pub direction: Direction,
     pub peer: Peer,
     pub state: AppearanceState,
+    /// "here", the name of another of my devices, or null.
     #[serde(rename = "where")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub where_: Where,
     pub started_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
@@ -28,22 +32,7 @@ pub struct Appearance {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// I am the callee.
-    Incoming,
-    /// I am the caller.
-    Outgoing,
-}
-
-/// The other party.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Peer {
-    pub email: String,
-    pub display_name: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum AppearanceState {
     /// Incoming, not answered yet: every device of mine rings.
@@ -85,6 +74,7 @@ impl Serialize for Where {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Ended {
     /// Null when the call vanished from the server before this device saw how it ended.
     pub reason: Option<EndReason>,
@@ -95,6 +85,7 @@ pub struct Ended {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Answer,

@@ -6,6 +6,7 @@ use super::owner::Owner;
 use crate::command::Command;
 use crate::core::appearance::AppearanceState;
 use crate::error::PhoneError;
+use crate::outcome::{Outcome, VoiceMessageFate};
 
 impl Owner {
     /// A call of mine in one of `states`: the one named, or the newest.
@@ -32,7 +33,7 @@ impl Owner {
             .ok_or_else(|| PhoneError::NotPossible(format!("'{named}' is not another of your devices")))
     }
 
-    pub(super) async fn execute(&mut self, command: Command) -> Result<serde_json::Value, PhoneError> {
+    pub(super) async fn execute(&mut self, command: Command) -> Result<Outcome, PhoneError> {
         use AppearanceState::{Active, Alerting, Dialing, Held, Ringing};
         let device = self.me.device_id.clone();
         match command {
@@ -48,7 +49,7 @@ impl Owner {
                 if self.ended_missed(&created.id) && self.voicemail.leaving_after(Some(&created.id)).is_none() {
                     tracing::info!("the call ended before this device saw it live");
                     self.offer_voicemail(created.id.clone(), to).await;
-                    return Ok(serde_json::json!({ "call": created.id }));
+                    return Ok(Outcome::call(&created.id));
                 }
                 taken
             }
@@ -62,7 +63,7 @@ impl Owner {
             }
             Command::Hangup { call } if self.voicemail.leaving_after(call.as_deref()).is_some() => {
                 self.voicemail.stop_recording()?;
-                Ok(serde_json::json!({ "call": call, "voicemail": "sent" }))
+                Ok(Outcome::VoiceMessage { call, voicemail: VoiceMessageFate::Sent })
             }
             Command::Discard { call } => {
                 let call = self
@@ -70,63 +71,87 @@ impl Owner {
                     .leaving_after(call.as_deref())
                     .ok_or_else(|| PhoneError::NotPossible("no voice message is being left after that call".to_owned()))?;
                 self.voicemail.cancel_recording()?;
-                Ok(serde_json::json!({ "call": call, "voicemail": "discarded" }))
+                Ok(Outcome::VoiceMessage { call: Some(call), voicemail: VoiceMessageFate::Discarded })
             }
             Command::AutoVoicemail { enabled } => {
                 self.config.auto_voicemail = enabled;
-                Ok(serde_json::json!({ "auto_voicemail": enabled }))
+                Ok(Outcome::AutoVoicemail { auto_voicemail: enabled })
             }
             Command::Hangup { call } => {
                 let call = self.pick(call, &[Active, Held, Dialing, Alerting], "hang up")?;
                 self.client.end(&call, &device).await?;
                 self.follow(&call).await;
-                Ok(serde_json::json!({ "call": call }))
+                Ok(Outcome::call(&call))
             }
             Command::Hold { call } => self.report(&call, CallEvent::Hold).await,
             Command::Resume { call } => self.report(&call, CallEvent::Resume).await,
             Command::Mute { call } | Command::Unmute { call } if !self.book.set_muted(&call, matches!(command, Command::Mute { .. })) => {
                 Err(PhoneError::NotPossible(format!("call {call} is not live on this device")))
             }
-            Command::Mute { call } | Command::Unmute { call } => Ok(serde_json::json!({ "call": call })),
+            Command::Mute { call } | Command::Unmute { call } => Ok(Outcome::call(&call)),
             Command::Pull { call } => self.take(&call).await,
             Command::Push { call, device } => {
                 let target = self.other_device(&device)?;
                 self.client.tap(&call, "push", &target).await?;
-                Ok(serde_json::json!({ "call": call, "device": target }))
+                Ok(Outcome::CallOnDevice { call, device: target })
             }
             Command::AnswerOn { call, device } => {
                 let target = self.other_device(&device)?;
                 self.client.tap(&call, "answer", &target).await?;
-                Ok(serde_json::json!({ "call": call, "device": target }))
+                Ok(Outcome::CallOnDevice { call, device: target })
             }
             Command::DialFrom { device, to } => {
                 let from = self.other_device(&device)?;
                 let created = self.client.dial(&to, Some(&from)).await?;
-                Ok(serde_json::json!({ "call": created.id, "device": from }))
+                Ok(Outcome::CallOnDevice { call: created.id, device: from })
             }
             Command::HangupRemote { call } => {
                 self.client.end(&call, &device).await?;
                 self.follow(&call).await;
-                Ok(serde_json::json!({ "call": call }))
+                Ok(Outcome::call(&call))
             }
             Command::Message { to, text } => {
                 let created = self.client.send_text(&to, &text).await?;
-                Ok(serde_json::json!({ "message": created.url }))
+                Ok(Outcome::Message { message: created.url, heard: None })
             }
             Command::SetSession { call, session } => {
                 self.client.take(&call, &device, Some(session)).await?;
                 self.follow(&call).await;
-                Ok(serde_json::json!({ "call": call }))
+                Ok(Outcome::call(&call))
             }
             Command::Invite { to, url } => {
                 self.client.invite(&to, &serde_json::json!({ "command": "invite", "url": url })).await?;
-                Ok(serde_json::json!({ "invited": to }))
+                Ok(Outcome::Invited { invited: to })
+            }
+            Command::Search { text } => Ok(Outcome::People { people: self.client.search(&text).await? }),
+            Command::RenameDevice { name } => {
+                let name = name.trim().to_owned();
+                self.client.rename_device(&device, &name, self.config.expires).await?;
+                self.config.device_name.clone_from(&name);
+                self.reload_devices().await?;
+                Ok(Outcome::DeviceRenamed { device, name })
+            }
+            Command::SignOutDevice { device: named } => {
+                let target = self.other_device(&named)?;
+                self.client.unregister(&target).await?;
+                self.reload_devices().await?;
+                Ok(Outcome::SignedOut { signed_out: target })
+            }
+            Command::SetDisplayName { name } => {
+                let name = name.trim().to_owned();
+                self.client.set_display_name(&name).await?;
+                self.display_name.clone_from(&name);
+                Ok(Outcome::DisplayName { display_name: name })
+            }
+            Command::DoNotDisturb { enabled } => {
+                self.do_not_disturb = enabled;
+                Ok(Outcome::DoNotDisturb { do_not_disturb: enabled })
             }
             Command::SeeMissedCalls => {
                 // Through the newest entry shown: a call missed meanwhile stays unseen.
                 let through = self.history.entries.first().map(|entry| entry.id);
                 self.client.see_missed_calls(through).await?;
-                Ok(serde_json::json!({ "seen_through": through }))
+                Ok(Outcome::MissedCallsSeen { seen_through: through })
             }
             command @ (Command::LeaveMessage { .. }
             | Command::RecordGreeting
@@ -150,10 +175,10 @@ impl Owner {
         self.book.appearance(call_id).and_then(|call| call.ended).is_some_and(|ended| ended.callee_missed())
     }
 
-    async fn report(&mut self, call_id: &str, event: CallEvent) -> Result<serde_json::Value, PhoneError> {
+    async fn report(&mut self, call_id: &str, event: CallEvent) -> Result<Outcome, PhoneError> {
         let call = self.client.report(call_id, event, &self.me.device_id).await?;
         let changes = self.book.apply_call(call);
         self.act_on(changes).await;
-        Ok(serde_json::json!({ "call": call_id }))
+        Ok(Outcome::call(call_id))
     }
 }

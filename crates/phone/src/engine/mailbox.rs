@@ -6,6 +6,7 @@ use super::owner::Owner;
 use crate::command::Command;
 use crate::core::appearance::{AppearanceState, Where};
 use crate::error::PhoneError;
+use crate::outcome::Outcome;
 
 impl Owner {
     pub(super) async fn reload_mailbox(&mut self) {
@@ -25,18 +26,18 @@ impl Owner {
         if busy { Err(PhoneError::NotPossible("a call is live on this device".to_owned())) } else { Ok(()) }
     }
 
-    pub(super) async fn execute_voicemail(&mut self, command: Command) -> Result<serde_json::Value, PhoneError> {
-        let done = serde_json::json!({});
+    pub(super) async fn execute_voicemail(&mut self, command: Command) -> Result<Outcome, PhoneError> {
+        let done = Outcome::Done {};
         match command {
             Command::LeaveMessage { to, prompt } => {
                 self.devices_free()?;
                 self.voicemail.leave(to.clone(), prompt, None).await?;
-                Ok(serde_json::json!({ "recording_for": to }))
+                Ok(Outcome::Recording { recording_for: Some(to) })
             }
             Command::RecordGreeting => {
                 self.devices_free()?;
                 self.voicemail.record_greeting().await?;
-                Ok(serde_json::json!({ "recording_for": null }))
+                Ok(Outcome::Recording { recording_for: None })
             }
             Command::ClearGreeting => self.client.delete_greeting().await.map(|()| done),
             Command::StopRecording => self.voicemail.stop_recording().map(|()| done),
@@ -48,7 +49,7 @@ impl Owner {
                 if !message.heard {
                     self.mark_heard(&id, true).await?;
                 }
-                Ok(serde_json::json!({ "playing": id }))
+                Ok(Outcome::Playing { playing: id })
             }
             Command::PauseMessage => self.voicemail.pause().map(|()| done),
             Command::ResumeMessage => self.voicemail.resume().map(|()| done),
@@ -58,17 +59,17 @@ impl Owner {
                 self.voicemail.stop_playback().await;
                 Ok(done)
             }
-            Command::MarkHeard { id, heard } => self.mark_heard(&id, heard).await.map(|()| serde_json::json!({ "message": id, "heard": heard })),
+            Command::MarkHeard { id, heard } => self.mark_heard(&id, heard).await.map(|()| Outcome::Message { message: id, heard: Some(heard) }),
             Command::DeleteMessage { id } => {
                 self.voicemail.forget(&id).await;
                 self.client.delete_message(&id).await?;
                 self.mailbox.retain(|m| m.id != id);
-                Ok(serde_json::json!({ "deleted": id }))
+                Ok(Outcome::Deleted { deleted: id })
             }
             Command::SaveMessage { id, file } => {
                 let ogg = self.client.message_audio(&id).await?;
                 tokio::fs::write(&file, &ogg).await.map_err(|e| PhoneError::NotPossible(format!("cannot write {}: {e}", file.display())))?;
-                Ok(serde_json::json!({ "saved": file, "bytes": ogg.len() }))
+                Ok(Outcome::Saved { saved: file, bytes: ogg.len() })
             }
             other => Err(PhoneError::NotPossible(format!("{other:?} is not a voicemail command"))),
         }

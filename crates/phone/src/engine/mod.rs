@@ -18,6 +18,7 @@ use crate::core::calls::{CallBook, Change};
 use crate::core::identity::{Me, MyDevices};
 use crate::error::PhoneError;
 use crate::media::{MediaAgent, MediaSetup};
+use crate::outcome::Outcome;
 use crate::push;
 use crate::snapshot::{Notice, Snapshot};
 use crate::voicemail::Voicemail;
@@ -38,7 +39,7 @@ pub struct PhoneConfig {
     pub media: Option<MediaSetup>,
 }
 
-pub(crate) type Reply = oneshot::Sender<Result<serde_json::Value, PhoneError>>;
+pub(crate) type Reply = oneshot::Sender<Result<Outcome, PhoneError>>;
 
 pub struct Phone {
     commands: mpsc::Sender<(Command, Reply)>,
@@ -81,6 +82,9 @@ impl Phone {
             online: Vec::new(),
             mailbox: Vec::new(),
             history: Default::default(),
+            do_not_disturb: false,
+            signed_out: false,
+            display_name: String::new(),
             voicemail,
             voicemail_view,
             notices: notices.clone(),
@@ -90,6 +94,7 @@ impl Phone {
             device_id: device_sender,
         };
         owner.reload_devices().await?;
+        owner.display_name = owner.client.profile().await?.display_name;
         owner.publish();
         let (quit, quit_signal) = oneshot::channel();
         let task = tokio::spawn(async move {
@@ -105,7 +110,7 @@ impl Phone {
         Ok(Self { commands, snapshots, notices, media, quit, task })
     }
 
-    pub async fn execute(&self, command: Command) -> Result<serde_json::Value, PhoneError> {
+    pub async fn execute(&self, command: Command) -> Result<Outcome, PhoneError> {
         let (reply, answer) = oneshot::channel();
         self.commands.send((command, reply)).await.map_err(|_| PhoneError::Stopped)?;
         answer.await.map_err(|_| PhoneError::Stopped)?

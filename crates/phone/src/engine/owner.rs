@@ -20,6 +20,7 @@ use crate::core::identity::{Me, MyDevices};
 use crate::core::registration::next_refresh_at;
 use crate::error::PhoneError;
 use crate::media::QualityByCall;
+use crate::outcome::Outcome;
 use crate::push::PushInput;
 use crate::snapshot::{DeviceView, Notice, Snapshot};
 use crate::voicemail::{RecordingStage, Voicemail, VoicemailView};
@@ -46,6 +47,12 @@ pub(super) struct Owner {
     pub(super) mailbox: Vec<Message>,
     /// The newest page of my call history, as the server last listed it.
     pub(super) history: HistoryPage,
+    /// Incoming calls are declined at once (callers go to voicemail).
+    pub(super) do_not_disturb: bool,
+    /// The server stopped taking this device's token: the phone stops.
+    pub(super) signed_out: bool,
+    /// The name others see me by.
+    pub(super) display_name: String,
     pub(super) voicemail: Voicemail,
     pub(super) voicemail_view: watch::Receiver<VoicemailView>,
     pub(super) notices: broadcast::Sender<Notice>,
@@ -79,6 +86,9 @@ impl Owner {
                 _ = &mut quit => break,
             }
             self.publish();
+            if self.signed_out {
+                return;
+            }
         }
         if let Err(error) = self.client.unregister(&self.me.device_id).await {
             tracing::warn!(%error, "could not unregister on quit");
@@ -95,9 +105,14 @@ impl Owner {
     }
 
     pub(super) fn publish(&self) {
-        let devices = self.devices.iter().map(|d| DeviceView { id: d.id.clone(), name: d.name.clone(), here: d.id == self.me.device_id }).collect();
+        let devices = self
+            .devices
+            .iter()
+            .map(|d| DeviceView { id: d.id.clone(), name: d.name.clone(), here: d.id == self.me.device_id, last_seen: d.refreshed_at })
+            .collect();
         let snapshot = Snapshot {
             email: self.me.email.clone(),
+            display_name: self.display_name.clone(),
             device_id: self.me.device_id.clone(),
             device_name: self.config.device_name.clone(),
             connected: self.connected,
@@ -110,6 +125,8 @@ impl Owner {
             missed_calls: self.history.missed_unseen,
             voicemail: self.voicemail_view.borrow().clone(),
             auto_voicemail: self.config.auto_voicemail,
+            do_not_disturb: self.do_not_disturb,
+            signed_out: self.signed_out,
             quality: self.quality.borrow().clone(),
         };
         self.snapshot.send_replace(snapshot);
@@ -158,6 +175,7 @@ impl Owner {
                 self.granted = registered.expires;
             }
             Err(PhoneError::RegistrationGone) => self.register_again().await,
+            Err(PhoneError::Refused { status: 401, .. }) => self.signed_out = true,
             Err(error) => {
                 tracing::warn!(%error, "refresh failed; retrying");
                 // Try again soon rather than at the next half-life.
@@ -194,6 +212,11 @@ impl Owner {
                 self.connected = false;
             }
             PushInput::DeviceUnknown => self.register_again().await,
+            PushInput::SignedOut => {
+                tracing::info!("signed out: the server no longer takes this device's token");
+                self.signed_out = true;
+                self.connected = false;
+            }
             PushInput::Event(event) => match EventKind::parse(&event.event) {
                 Some(EventKind::Call) => match serde_json::from_str::<Call>(&event.data) {
                     Ok(call) => {
@@ -270,6 +293,10 @@ impl Owner {
         let mut queue = std::collections::VecDeque::from(changes);
         while let Some(change) = queue.pop_front() {
             match change {
+                Change::Ringing { call_id } if self.do_not_disturb => match self.client.report(&call_id, CallEvent::Declined, &self.me.device_id).await {
+                    Ok(call) => queue.extend(self.book.apply_call(call)),
+                    Err(error) => tracing::info!(%error, "could not decline while not to be disturbed"),
+                },
                 Change::Ringing { call_id } => {
                     if self.alerted.insert(call_id.clone()) {
                         let _ = self.client.report(&call_id, CallEvent::Alerting, &self.me.device_id).await;
@@ -309,17 +336,17 @@ impl Owner {
         }
     }
 
-    pub(super) async fn take(&mut self, call_id: &str) -> Result<serde_json::Value, PhoneError> {
+    pub(super) async fn take(&mut self, call_id: &str) -> Result<Outcome, PhoneError> {
         let taken = self.client.take(call_id, &self.me.device_id, None).await?;
         self.follow(call_id).await;
-        Ok(serde_json::json!({ "call": call_id, "participant": taken.url }))
+        Ok(Outcome::Call { call: call_id.to_owned(), participant: Some(taken.url) })
     }
 
-    pub(super) async fn answer(&mut self, call_id: &str) -> Result<serde_json::Value, PhoneError> {
+    pub(super) async fn answer(&mut self, call_id: &str) -> Result<Outcome, PhoneError> {
         let call = self.client.report(call_id, CallEvent::Answered, &self.me.device_id).await?;
         let changes = self.book.apply_call(call);
         self.act_on(changes).await;
-        Ok(serde_json::json!({ "call": call_id }))
+        Ok(Outcome::call(call_id))
     }
 
     /// Applies the call as the server has it now, without waiting for its event.

@@ -5,6 +5,7 @@ use restphone_media::voicemail::{PlaybackSpeed, PlayerState, PlayerStatus};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VoicemailView {
     pub recording: Option<RecordingView>,
     pub playback: Option<PlaybackView>,
@@ -12,6 +13,7 @@ pub struct VoicemailView {
 
 /// A voice message (or my greeting) being recorded here, from prompt to upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RecordingView {
     /// Whose mailbox it goes to; `None` for my own greeting.
     pub to: Option<String>,
@@ -26,6 +28,7 @@ pub struct RecordingView {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum RecordingStage {
     /// The callee's greeting (or the default one) and the beep are playing.
@@ -48,6 +51,7 @@ impl RecordingStage {
 
 /// A message of my mailbox playing (or paused) through this device's output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlaybackView {
     pub message: String,
     pub state: PlayerState,

@@ -81,7 +81,8 @@ fn still_visible(state: &AppState, call: &CallRecord) -> bool {
         (status = 415, response = doc::UnsupportedMediaType),
         (status = 403, description = "The device is not mine", body = doc::Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such user, or the device is not registered", body = doc::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No callee, myself as callee, an unacceptable subject or device, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The callee is myself: move a call between my devices with a pull or push instead", body = doc::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No callee, an unacceptable subject or device, or the body does not fit", body = doc::Problem, content_type = "application/problem+json"),
     ),
 )]
 pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<NewCall>) -> ApiResult<Response> {

@@ -55,8 +55,16 @@ pub async fn register(State(state): State<AppState>, user: User, Path(email): Pa
     let contact = validate::text(&rules::CONTACT, &body.contact).map_err(ApiError::Unprocessable)?;
     let now = now();
     let expires = state.config.grant_expires(body.expires);
-    let device =
-        DeviceRecord { id: ids::new_id(), user_id: user.id, name, contact, registered_at: now, refreshed_at: now, expires_at: now + i64::from(expires) * 1000 };
+    let device = DeviceRecord {
+        id: ids::new_id(),
+        user_id: user.id,
+        name,
+        contact,
+        registered_at: now,
+        refreshed_at: now,
+        expires_at: now + i64::from(expires) * 1000,
+        token_hash: user.token_hash.clone(),
+    };
     let max = state.config.limits.devices_per_account;
     if !state.store.insert_device(&device, max).await? {
         return Err(ApiError::Conflict(format!("this account has {max} registered devices, the most this server allows: remove one first")));
@@ -117,7 +125,7 @@ pub async fn refresh(
     tag = "logins",
     operation_id = "unregister_device",
     summary = "Remove a registration",
-    description = "The device's push channel closes.",
+    description = "The device's push channel closes. Removed with another bearer token than the one it registered with (from another device), the device is signed out: that token is revoked too.",
     params(("email" = String, Path, description = "My email"), ("id" = String, Path, description = "The registration's id")),
     security(("basic" = []), ("bearer" = [])),
     responses(
@@ -128,10 +136,15 @@ pub async fn refresh(
 )]
 pub async fn unregister(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
     only_owner(&user, &email, "remove this account's devices")?;
-    if !state.store.delete_device(user.id, &id).await? {
-        return Err(ApiError::NotFound(format!("registration {id} does not exist")));
-    }
+    let device = state.store.delete_device(user.id, &id).await?.ok_or_else(|| ApiError::NotFound(format!("registration {id} does not exist")))?;
     state.streams.close_device(user.id, &id);
+    // Removed by another signed-in device, the device is signed out: its token goes
+    // too, so it cannot quietly register again. (With the password, this is a plain
+    // unregister, as for a registration the server forgot: the device registers again.)
+    if let Some(token_hash) = device.token_hash.filter(|hash| user.token_hash.as_ref().is_some_and(|mine| mine != hash)) {
+        state.store.delete_token(&token_hash).await?;
+        state.forget_tokens(&[token_hash]);
+    }
     announce_presence(&state, user.id, &user.email).await?;
     Ok(StatusCode::NO_CONTENT)
 }

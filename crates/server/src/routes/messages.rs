@@ -67,7 +67,7 @@ fn notice(owner_email: &str, record: &MessageRecord, deleted: bool) -> MessageNo
     tag = "messages",
     operation_id = "leave_message",
     summary = "Leave a voice or text message",
-    description = "Anyone signed in may leave one. A voice message is the Ogg Opus file itself (`audio/ogg`, also accepted as `audio/opus`); a text message is a `TextMessage` (`application/json`). The owner's devices hear of it as a `message` event.",
+    description = "Anyone signed in may leave one. A voice message is the Ogg Opus file itself (`audio/ogg`, also accepted as `audio/opus`); a text message is a `TextMessage` (`application/json`), and the sender keeps a copy, heard, in their own mailbox (`to` names the recipient). The owner's devices (and for a text, the sender's) hear of it as a `message` event.",
     params(("email" = String, Path, description = "The mailbox owner's email")),
     request_body(description = "The Ogg Opus file, or the text", content(
         ("audio/ogg"),
@@ -100,6 +100,7 @@ pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<
         size: None,
         created_at: now,
         heard: false,
+        to_email: None,
     };
     let audio = match media_type.as_str() {
         "audio/ogg" | "audio/opus" => {
@@ -125,9 +126,17 @@ pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<
     if let Some(audio) = audio {
         record.audio_file = Some(storage::write_audio(&state.config.messages_dir(), &record.id, &audio).await?);
     }
-    let event = NewEvent::to_user(owner.id, EventKind::Message, &notice(&owner.email, &record, false));
+    let mut records = vec![record.clone()];
+    let mut events = vec![NewEvent::to_user(owner.id, EventKind::Message, &notice(&owner.email, &record, false))];
+    // A text is also kept, heard, in the sender's own mailbox: each of their devices
+    // shows both sides of the chat.
+    if record.kind == MessageKind::Text && owner.id != user.id {
+        let copy = MessageRecord { id: ids::new_id(), owner_id: user.id, heard: true, to_email: Some(owner.email.clone()), ..record.clone() };
+        events.push(NewEvent::to_user(user.id, EventKind::Message, &notice(&user.email, &copy, false)));
+        records.push(copy);
+    }
     let publisher = state.hub.publisher().await;
-    match state.store.insert_message(&record, event, now).await {
+    match state.store.insert_messages(&records, events, now).await {
         Ok(stored) => publisher.publish(stored),
         Err(error) => {
             if let Some(file) = &record.audio_file {

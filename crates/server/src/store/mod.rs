@@ -33,6 +33,8 @@ pub struct DeviceRecord {
     pub registered_at: i64,
     pub refreshed_at: i64,
     pub expires_at: i64,
+    /// The hash of the bearer token it registered with; `None` for a password.
+    pub token_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +50,8 @@ pub struct MessageRecord {
     pub size: Option<u64>,
     pub created_at: i64,
     pub heard: bool,
+    /// For my copy of a text I sent: whom it went to.
+    pub to_email: Option<String>,
 }
 
 /// A history record as stored, with its id.
@@ -127,7 +131,8 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_device(&self, device: &DeviceRecord, max: u32) -> StoreResult<bool>;
     /// `None` when the device is unknown, not the user's, or lapsed.
     async fn refresh_device(&self, user_id: i64, device_id: &str, expires_at: i64, name: Option<&str>, now: i64) -> StoreResult<Option<DeviceRecord>>;
-    async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<bool>;
+    /// The registration removed; `None` when there was none.
+    async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<Option<DeviceRecord>>;
     async fn live_devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<DeviceRecord>>;
     async fn live_device(&self, device_id: &str, now: i64) -> StoreResult<Option<DeviceRecord>>;
     async fn online_users(&self, now: i64) -> StoreResult<Vec<(UserRecord, u32)>>;
@@ -155,7 +160,8 @@ pub trait Store: Send + Sync + 'static {
     async fn purge_calls(&self, before: i64) -> StoreResult<u64>;
 
     // Messages.
-    async fn insert_message(&self, message: &MessageRecord, event: NewEvent, now: i64) -> StoreResult<Vec<StoredEvent>>;
+    /// Inserts the messages (a text's copy for its sender goes with it) and logs the events.
+    async fn insert_messages(&self, messages: &[MessageRecord], events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>>;
     /// Bytes of voice messages in the owner's mailbox.
     async fn mailbox_bytes(&self, owner_id: i64) -> StoreResult<u64>;
     async fn messages_of(&self, owner_id: i64) -> StoreResult<Vec<MessageRecord>>;

@@ -144,7 +144,7 @@ impl Store for SqliteStore {
         // One statement, so the count and the insert are atomic without a transaction's
         // extra round trips on this hot path.
         let done = sqlx::query(&format!(
-            "INSERT INTO devices ({DEVICE_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?
+            "INSERT INTO devices ({DEVICE_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?
              WHERE (SELECT COUNT(*) FROM devices WHERE user_id = ? AND expires_at > ?) < ?"
         ))
         .bind(&d.id)
@@ -154,6 +154,7 @@ impl Store for SqliteStore {
         .bind(d.registered_at)
         .bind(d.refreshed_at)
         .bind(d.expires_at)
+        .bind(&d.token_hash)
         .bind(d.user_id)
         .bind(d.registered_at)
         .bind(max)
@@ -178,9 +179,13 @@ impl Store for SqliteStore {
         Ok(row.as_ref().map(device).transpose()?)
     }
 
-    async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM devices WHERE id = ? AND user_id = ?").bind(device_id).bind(user_id).execute(&self.pool).await?;
-        Ok(done.rows_affected() > 0)
+    async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<Option<DeviceRecord>> {
+        let row = sqlx::query(&format!("DELETE FROM devices WHERE id = ? AND user_id = ? RETURNING {DEVICE_COLUMNS}"))
+            .bind(device_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(device).transpose()?)
     }
 
     async fn live_devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<DeviceRecord>> {
@@ -294,25 +299,28 @@ impl Store for SqliteStore {
         Ok(done.rows_affected())
     }
 
-    async fn insert_message(&self, m: &MessageRecord, event: NewEvent, now: i64) -> StoreResult<Vec<StoredEvent>> {
+    async fn insert_messages(&self, messages: &[MessageRecord], events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO messages (id, owner_id, from_email, kind, text, audio_file, duration_ms, size, created_at, heard)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&m.id)
-        .bind(m.owner_id)
-        .bind(&m.from_email)
-        .bind(name_of(m.kind))
-        .bind(&m.text)
-        .bind(&m.audio_file)
-        .bind(m.duration_ms.map(|v| v as i64))
-        .bind(m.size.map(|v| v as i64))
-        .bind(m.created_at)
-        .bind(m.heard)
-        .execute(&mut *tx)
-        .await?;
-        let stored = append(&mut tx, vec![event], now).await?;
+        for m in messages {
+            sqlx::query(
+                "INSERT INTO messages (id, owner_id, from_email, kind, text, audio_file, duration_ms, size, created_at, heard, to_email)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&m.id)
+            .bind(m.owner_id)
+            .bind(&m.from_email)
+            .bind(name_of(m.kind))
+            .bind(&m.text)
+            .bind(&m.audio_file)
+            .bind(m.duration_ms.map(|v| v as i64))
+            .bind(m.size.map(|v| v as i64))
+            .bind(m.created_at)
+            .bind(m.heard)
+            .bind(&m.to_email)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let stored = append(&mut tx, events, now).await?;
         tx.commit().await?;
         Ok(stored)
     }

@@ -37,6 +37,7 @@ pub(super) fn device(row: &SqliteRow) -> Result<DeviceRecord, sqlx::Error> {
         registered_at: row.try_get("registered_at")?,
         refreshed_at: row.try_get("refreshed_at")?,
         expires_at: row.try_get("expires_at")?,
+        token_hash: row.try_get("token_hash")?,
     })
 }
 
@@ -52,6 +53,7 @@ pub(super) fn message(row: &SqliteRow) -> Result<MessageRecord, sqlx::Error> {
         size: row.try_get::<Option<i64>, _>("size")?.map(|v| v as u64),
         created_at: row.try_get("created_at")?,
         heard: row.try_get("heard")?,
+        to_email: row.try_get("to_email")?,
     })
 }
 
@@ -66,4 +68,4 @@ pub(super) fn event(row: &SqliteRow) -> Result<StoredEvent, sqlx::Error> {
     })
 }
 
-pub(super) const DEVICE_COLUMNS: &str = "id, user_id, name, contact, registered_at, refreshed_at, expires_at";
+pub(super) const DEVICE_COLUMNS: &str = "id, user_id, name, contact, registered_at, refreshed_at, expires_at, token_hash";
