@@ -251,13 +251,19 @@ impl App {
         })?;
         let phone = Phone::start(phone_config(&server, &email, password, &device_name, self.media())).await?;
         self.install(phone).await;
-        let key = account_key(&server, &email);
         // After the phone runs: a keyring may take a while to answer.
-        let password = password.to_owned();
+        self.remember_password(password.to_owned()).await;
+        Ok(self.status())
+    }
+
+    /// Keeps the account's password for the next start (in the keyring, or the file).
+    async fn remember_password(&self, password: String) {
+        let settings = self.settings.lock().expect("settings lock").clone();
+        let (Some(server), Some(email)) = (settings.server.as_ref().map(server_url), settings.email) else { return };
+        let key = account_key(&server, &email);
         if let Err(error) = self.secret(move |secrets| secrets.save(&key, &password)).await {
             tracing::warn!(%error, "the password is not remembered: the next start asks for it");
         }
-        Ok(self.status())
     }
 
     /// Unregisters this device and forgets the password; the server choice stays.
@@ -280,9 +286,16 @@ impl App {
         if matches!(command, Command::SetSession { .. }) {
             return Err(AppError::new(ErrorCode::Invalid, "session descriptions come from the media engine, not the window"));
         }
+        let new_password = match &command {
+            Command::ChangePassword { new, .. } => Some(new.clone()),
+            _ => None,
+        };
         let session = self.session.read().await;
         let session = session.as_ref().ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "sign in first"))?;
         let outcome = session.phone.execute(command).await?;
+        if let Some(password) = new_password {
+            self.remember_password(password).await;
+        }
         // What the user chose for this device outlives the run.
         match &outcome {
             Outcome::DeviceRenamed { name, .. } => self.update_settings(|settings| settings.device_name = Some(name.clone()))?,

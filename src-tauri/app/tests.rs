@@ -65,12 +65,18 @@ async fn first_run_hosts_signs_up_and_the_next_start_signs_in_by_itself() {
     until(&mut statuses, "the ready status", |s| s.as_ref().is_some_and(|s| s.phase == Phase::Ready)).await;
     let refused = app.execute(Command::Dial { to: "nobody@example.com".into() }).await.unwrap_err();
     assert_ne!(refused.code, ErrorCode::NotSignedIn);
+    // What the user changes here outlives the run: the password, this device's name,
+    // do not disturb.
+    app.execute(Command::ChangePassword { current: "long secret".into(), new: "a longer secret".into() }).await.unwrap();
+    app.execute(Command::RenameDevice { name: "Work laptop".into() }).await.unwrap();
+    app.execute(Command::DoNotDisturb { enabled: true }).await.unwrap();
     app.shutdown().await;
-    assert!(!std::fs::read_to_string(dir.path().join("settings.json")).unwrap().contains("long secret"));
+    let settings = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    assert!(!settings.contains("long secret") && !settings.contains("a longer secret"), "{settings}");
 
     let (again, _, mut snapshots) = app_in(dir.path());
     again.clone().boot().await;
-    until(&mut snapshots, "the remembered account's snapshot", |s| s.email == "alice@example.com" && s.device_name == "Laptop").await;
+    until(&mut snapshots, "the remembered account's snapshot", |s| s.email == "alice@example.com" && s.device_name == "Work laptop" && s.do_not_disturb).await;
     assert_eq!(again.status().server, Some(server), "the hosted server keeps its address");
     let out = again.log_out().await.unwrap();
     assert_eq!((out.phase, out.email), (Phase::Account, None));

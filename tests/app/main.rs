@@ -255,8 +255,23 @@ async fn microphone(window: &Session) {
     window.click_on("[data-testid=tab-settings]", UI).await;
     window.click_on("[data-testid=test-microphone]", UI).await;
     window.wait_for_text("[data-testid=input-level-db]", UI, |t| dbfs(t) < -50).await;
-    window.click_on("[data-testid=test-sound]", UI).await;
-    window.wait_for_text("[data-testid=input-level-db]", UI, |t| dbfs(t) > -30).await;
+    // The microphone's stream can take a couple of seconds to start (PulseAudio), longer
+    // than the test sound lasts: play it again until the meter hears it.
+    let heard = tokio::time::timeout(UI, async {
+        loop {
+            window.click_on("[data-testid=test-sound]", UI).await;
+            for _ in 0..15 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let level = window.find("[data-testid=input-level-db]").await;
+                if let Some(level) = level
+                    && window.text(&level).await.is_ok_and(|t| dbfs(&t) > -30)
+                {
+                    return;
+                }
+            }
+        }
+    });
+    assert!(heard.await.is_ok(), "the meter never heard the test sound");
     window.click_on("[data-testid=test-microphone]", UI).await;
 }
 

@@ -1,6 +1,7 @@
 //! System tests of the phone engine: a real server on loopback and three engines
 //! (Alice's laptop, Alice's desk phone, Bob's phone), as the RIPT cases go.
 
+use restphone_phone::client::ServerClient;
 use restphone_phone::core::calls::{Change, MediaRole};
 use restphone_phone::{Command, Notice, Phone, PhoneConfig};
 use restphone_system_tests::phone::{field, phone_config, place, state, until};
@@ -310,6 +311,26 @@ async fn do_not_disturb_sends_callers_to_voicemail_and_search_finds_people() {
     assert!(error.to_string().contains("display name"), "{error}");
     let error = scene.bob.execute(Command::Search { text: " ".into() }).await.unwrap_err();
     assert!(error.to_string().contains("white space"), "{error}");
+}
+
+#[tokio::test]
+async fn a_new_password_keeps_this_device_working_and_signs_the_others_out() {
+    let scene = Scene::new().await;
+    let old = Client::new(&scene.server.base, "alice").password;
+    let new = "a brand new long password";
+    let error = scene.desk.execute(Command::ChangePassword { current: "not my password".into(), new: new.into() }).await.unwrap_err();
+    assert!(!error.to_string().is_empty());
+    scene.desk.execute(Command::ChangePassword { current: old.clone(), new: new.into() }).await.unwrap();
+    until(&scene.laptop, "the laptop is signed out", |s| s.signed_out).await;
+    // The desk goes on with the new password: Bob's call rings there.
+    let call = {
+        let dialed = scene.bob.execute(Command::Dial { to: "alice@example.com".into() }).await.unwrap();
+        dialed.call_id().unwrap().to_owned()
+    };
+    let desk = until(&scene.desk, "the desk rings", |s| state(s, &call) == "ringing").await;
+    assert!(!desk.signed_out);
+    assert!(matches!(ServerClient::sign_in(&scene.server.base, "alice@example.com", &old).await, Err(restphone_phone::PhoneError::WrongPassword)));
+    ServerClient::sign_in(&scene.server.base, "alice@example.com", new).await.expect("the new password signs in");
 }
 
 /// The next media event of `phone`'s receiver, within the deadline.

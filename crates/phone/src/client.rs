@@ -1,6 +1,7 @@
 //! The server's REST interface as typed calls. Each call returns the wire type or a
 //! `PhoneError` built from the problem body the server sent.
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -22,7 +23,9 @@ pub struct ServerClient {
     http: reqwest::Client,
     base: String,
     pub email: String,
-    token: String,
+    /// Shared by every clone (REST, push, voicemail), so signing in again after a
+    /// password change reaches them all.
+    token: Arc<RwLock<String>>,
 }
 
 /// The `detail` of a problem body, or the status when the body is not one.
@@ -100,7 +103,7 @@ impl ServerClient {
         match response.status() {
             StatusCode::CREATED => {
                 let session: Session = response.json().await.map_err(|e| PhoneError::Protocol(e.to_string()))?;
-                Ok(Self { http, base: base.clone(), email: email.trim().to_lowercase(), token: session.token })
+                Ok(Self { http, base: base.clone(), email: email.trim().to_lowercase(), token: Arc::new(RwLock::new(session.token)) })
             }
             StatusCode::UNAUTHORIZED => Err(PhoneError::WrongPassword),
             _ => Err(refusal(response).await),
@@ -118,7 +121,8 @@ impl ServerClient {
 
     /// A request for a long-lived stream: no overall timeout.
     pub fn stream_request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token)
+        let token = self.token.read().expect("token lock").clone();
+        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token)
     }
 
     async fn send(&self, request: RequestBuilder) -> Result<reqwest::Response, PhoneError> {
@@ -163,6 +167,17 @@ impl ServerClient {
 
     pub async fn calls(&self) -> Result<Vec<Call>, PhoneError> {
         self.json(self.request(Method::GET, "/call")).await
+    }
+
+    /// Changes my password. The server revokes every token of mine with it, this one
+    /// too: this client signs in again with the new password, for all its clones.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<(), PhoneError> {
+        let change = ProfileChange { password: Some(new.to_owned()), current_password: Some(current.to_owned()), ..ProfileChange::default() };
+        self.send(self.request(Method::PATCH, &path::user(&self.email)).json(&change)).await?;
+        let body = Credentials { email: self.email.clone(), password: new.to_owned() };
+        let session: Session = self.json(self.http.post(format!("{}/session", self.base)).timeout(REQUEST_TIMEOUT).json(&body)).await?;
+        *self.token.write().expect("token lock") = session.token;
+        Ok(())
     }
 
     /// My profile: the name others see me by.

@@ -124,6 +124,12 @@ pub enum Command {
     SignOutDevice {
         device: String,
     },
+    /// Change my password (`current` proves it is me). My other devices are signed out;
+    /// this one signs in again with the new password.
+    ChangePassword {
+        current: String,
+        new: String,
+    },
     /// Change the name others see me by.
     SetDisplayName {
         name: String,

@@ -76,6 +76,9 @@ pub enum Outcome {
     DisplayName {
         display_name: String,
     },
+    PasswordChanged {
+        password_changed: bool,
+    },
     /// Done; nothing more to say.
     Done {},
 }

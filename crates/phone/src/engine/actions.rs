@@ -137,6 +137,13 @@ impl Owner {
                 self.reload_devices().await?;
                 Ok(Outcome::SignedOut { signed_out: target })
             }
+            Command::ChangePassword { current, new } => {
+                self.client.change_password(&current, &new).await?;
+                // The registration learns the new token now, so signing this device out
+                // from another one still reaches it.
+                self.client.refresh(&device, self.config.expires).await?;
+                Ok(Outcome::PasswordChanged { password_changed: true })
+            }
             Command::SetDisplayName { name } => {
                 let name = name.trim().to_owned();
                 self.client.set_display_name(&name).await?;

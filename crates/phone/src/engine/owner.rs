@@ -212,6 +212,9 @@ impl Owner {
                 self.connected = false;
             }
             PushInput::DeviceUnknown => self.register_again().await,
+            // A stream refused while this device signed in again (its password changed
+            // here) is not a sign-out: one REST request with the token now tells.
+            PushInput::SignedOut if self.client.profile().await.is_ok() => self.device_id.send_modify(|_| {}),
             PushInput::SignedOut => {
                 tracing::info!("signed out: the server no longer takes this device's token");
                 self.signed_out = true;

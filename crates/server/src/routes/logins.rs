@@ -110,7 +110,7 @@ pub async fn refresh(
     let name = change.device.map(|d| validate::device_name(&d.name)).transpose().map_err(ApiError::Unprocessable)?;
     let now = now();
     let expires_at = now + i64::from(state.config.grant_expires(change.expires)) * 1000;
-    let device = state.store.refresh_device(user.id, &id, expires_at, name.as_deref(), now).await?;
+    let device = state.store.refresh_device(user.id, &id, expires_at, name.as_deref(), user.token_hash.as_deref(), now).await?;
     let device =
         device.ok_or_else(|| ApiError::NotFound(format!("registration {id} does not exist or has lapsed: register again with POST /login/{email}")))?;
     if name.is_some() {

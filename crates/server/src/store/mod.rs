@@ -130,7 +130,16 @@ pub trait Store: Send + Sync + 'static {
     /// Adds the registration unless the user already has `max` live ones; `false` then.
     async fn insert_device(&self, device: &DeviceRecord, max: u32) -> StoreResult<bool>;
     /// `None` when the device is unknown, not the user's, or lapsed.
-    async fn refresh_device(&self, user_id: i64, device_id: &str, expires_at: i64, name: Option<&str>, now: i64) -> StoreResult<Option<DeviceRecord>>;
+    /// Also records `token_hash` as the token the device uses now, when it has one.
+    async fn refresh_device(
+        &self,
+        user_id: i64,
+        device_id: &str,
+        expires_at: i64,
+        name: Option<&str>,
+        token_hash: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Option<DeviceRecord>>;
     /// The registration removed; `None` when there was none.
     async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<Option<DeviceRecord>>;
     async fn live_devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<DeviceRecord>>;

@@ -163,14 +163,23 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn refresh_device(&self, user_id: i64, device_id: &str, expires_at: i64, name: Option<&str>, now: i64) -> StoreResult<Option<DeviceRecord>> {
+    async fn refresh_device(
+        &self,
+        user_id: i64,
+        device_id: &str,
+        expires_at: i64,
+        name: Option<&str>,
+        token_hash: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Option<DeviceRecord>> {
         let row = sqlx::query(&format!(
-            "UPDATE devices SET expires_at = ?, refreshed_at = ?, name = COALESCE(?, name)
+            "UPDATE devices SET expires_at = ?, refreshed_at = ?, name = COALESCE(?, name), token_hash = COALESCE(?, token_hash)
              WHERE id = ? AND user_id = ? AND expires_at > ? RETURNING {DEVICE_COLUMNS}"
         ))
         .bind(expires_at)
         .bind(now)
         .bind(name)
+        .bind(token_hash)
         .bind(device_id)
         .bind(user_id)
         .bind(now)
