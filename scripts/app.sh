@@ -29,3 +29,5 @@ fi
 command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --version '^2' --locked
 
 cargo build --locked -p restphone
+# tests/app also has Bob write to the app with restphone-cli.
+cargo build --locked -p restphone-phone --bin restphone-cli

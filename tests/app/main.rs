@@ -45,6 +45,26 @@ fn app_binary() -> PathBuf {
     app
 }
 
+/// `restphone-cli`, next to the app binary (`bash scripts/app.sh` builds both).
+fn cli_binary() -> PathBuf {
+    let cli = app_binary().with_file_name("restphone-cli");
+    assert!(cli.is_file(), "{} is missing: build it first with `bash scripts/app.sh`", cli.display());
+    cli
+}
+
+/// Runs one `restphone-cli` command as `email` and returns what it printed.
+async fn cli(server: &str, email: &str, command: &[&str]) -> serde_json::Value {
+    let output = tokio::process::Command::new(cli_binary())
+        .args(["--server", server, "--user", email, "--password", PASSWORD])
+        .args(command)
+        .output()
+        .await
+        .expect("restphone-cli runs");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "restphone-cli {command:?} failed: {printed}");
+    serde_json::from_str(printed.trim()).unwrap_or_else(|e| panic!("restphone-cli printed {printed}: {e}"))
+}
+
 fn tauri_driver() -> PathBuf {
     let cargo_bin = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo/bin")).into_iter().collect::<Vec<_>>();
     find_program("tauri-driver", &cargo_bin).expect("tauri-driver is missing: `cargo install tauri-driver --version '^2' --locked` (bash scripts/app.sh does)")
@@ -177,7 +197,7 @@ async fn scenario(window: &Session, shots: &Shots) {
     shots.take(window, "09-ended").await;
     desk.quit().await;
     voicemail(window, shots, &server, &bob).await;
-    recents_and_chat(window, shots, &bob).await;
+    recents_and_chat(window, shots, &server, &bob).await;
     devices(window, shots, &server, &bob).await;
     bob.quit().await;
     microphone(window).await;
@@ -187,9 +207,9 @@ async fn scenario(window: &Session, shots: &Shots) {
 }
 
 /// Bob calls and gives up: Recents shows the missed call and the count on the
-/// navigation, which clears once seen. Bob writes; the chat shows it live, and Alice's
-/// reply from the app reaches Bob.
-async fn recents_and_chat(window: &Session, shots: &Shots, bob: &Phone) {
+/// navigation, which clears once seen. Bob writes with `restphone-cli message`; the chat
+/// shows it live, and Alice's reply from the app reaches Bob.
+async fn recents_and_chat(window: &Session, shots: &Shots, server: &str, bob: &Phone) {
     let dialed = bob.execute(Command::Dial { to: "alice@example.com".into() }).await.expect("bob dials alice");
     let call = dialed.call_id().expect("a call id").to_owned();
     window.wait_for_text("[data-testid=incoming-caller]", UI, |t| t == "Bob").await;
@@ -208,7 +228,7 @@ async fn recents_and_chat(window: &Session, shots: &Shots, bob: &Phone) {
     until(bob, "bob's recents has the call", |s| s.history.first().is_some_and(|e| e.call == call)).await;
     shots.take(window, "14-recents").await;
 
-    bob.execute(Command::Message { to: "alice@example.com".into(), text: "Lunch at one?".into() }).await.expect("bob writes");
+    cli(server, "bob@example.com", &["message", "alice@example.com", "Lunch at one?"]).await;
     window.wait_for_text("[data-testid=notice]", UI, |t| t.contains("New message from bob@example.com")).await;
     window.wait_for_text("[data-testid=chat-count]", UI, |t| t == "1").await;
     window.click_on("[data-testid=tab-chat]", UI).await;
