@@ -3,14 +3,44 @@
 //! makes calls. One set of devices serves every call; choosing another device swaps it
 //! under a live call.
 
+use std::time::{Duration, Instant};
+
 use restphone_media::call::{AudioDevices, MediaConfig};
 use restphone_media::device::{AudioSink, AudioSource, NullSink, SilenceSource};
+use restphone_media::jitter::CLOCK_RATE;
 use restphone_media::system_audio::{DeviceEvent, DeviceInfo, Direction, SystemInput, SystemOutput, list_devices};
 use restphone_phone::MediaSetup;
 use serde::Serialize;
 
 use crate::error::{AppError, ErrorCode};
 use crate::ringtone::RingtoneSettings;
+
+/// 20 ms of audio: what the ringtone, the test sound and the level meter move at a time.
+pub const FRAME: usize = CLOCK_RATE as usize / 50;
+
+/// Keeps a loop that writes to or reads from a device at the device's pace: one frame
+/// per turn, measured from the start so sleeps never add up to drift.
+pub struct FramePace {
+    started: Instant,
+    frames: u32,
+}
+
+impl FramePace {
+    pub fn start() -> Self {
+        Self { started: Instant::now(), frames: 0 }
+    }
+
+    /// How many frames went by.
+    pub fn frames(&self) -> u32 {
+        self.frames
+    }
+
+    /// Waits until the next frame is due.
+    pub fn next(&mut self) {
+        self.frames += 1;
+        std::thread::sleep((self.started + Duration::from_millis(20) * self.frames).saturating_duration_since(Instant::now()));
+    }
+}
 
 /// What Settings shows: the devices there are, and the ones chosen (`None`: the default).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

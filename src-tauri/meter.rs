@@ -7,13 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use restphone_media::analysis::rms;
-use restphone_media::jitter::CLOCK_RATE;
 
-use crate::audio;
+use crate::audio::{self, FRAME, FramePace};
 use crate::error::AppError;
 
-/// 20 ms of audio.
-const FRAME: usize = CLOCK_RATE as usize / 50;
 /// The level is that of this many frames: 100 ms.
 const FRAMES_PER_LEVEL: usize = 5;
 /// The microphone closes when nobody asked for the level for this long.
@@ -51,10 +48,10 @@ impl Meter {
             if let Err(error) = microphone.resume() {
                 tracing::warn!(%error, "the microphone did not start for the level meter");
             }
-            let started = Instant::now();
+            let mut pace = FramePace::start();
             let mut recent = Vec::with_capacity(FRAME * FRAMES_PER_LEVEL);
             let mut frame = vec![0; FRAME];
-            for frames in 1u32.. {
+            loop {
                 if shared.asked_at.lock().expect("meter lock").elapsed() > IDLE || microphone.read(&mut frame).is_err() {
                     break;
                 }
@@ -63,7 +60,7 @@ impl Meter {
                     shared.level.store(dbfs(&recent).to_bits(), Ordering::Relaxed);
                     recent.clear();
                 }
-                std::thread::sleep((started + Duration::from_millis(20) * frames).saturating_duration_since(Instant::now()));
+                pace.next();
             }
             shared.stopped.store(true, Ordering::Relaxed);
         });

@@ -3,23 +3,18 @@
 //! rings. Its own output stream, so it can ring on a loudspeaker while calls use a
 //! headset.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
-
 use restphone_media::device::AudioSink;
-use restphone_media::jitter::CLOCK_RATE;
 use restphone_media::tone::Tone;
 use restphone_phone::Snapshot;
 use restphone_phone::core::appearance::AppearanceState;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::audio;
+use crate::audio::{self, FRAME, FramePace};
 
-/// 20 ms, the frame every output here is written in.
-const FRAME: usize = CLOCK_RATE as usize / 50;
 /// The double ring of many phones: ring 0.4 s, pause 0.2 s, ring 0.4 s, pause 2 s.
 const CADENCE_MS: [(u64, bool); 4] = [(400, true), (200, false), (400, true), (2_000, false)];
 /// The two tones of the ring, mixed.
@@ -126,15 +121,13 @@ fn write_in_real_time(output: &mut dyn AudioSink, mut next: impl FnMut(u32) -> O
     if let Err(error) = output.resume() {
         tracing::warn!(%error, "the output device did not start");
     }
-    let started = Instant::now();
-    let mut frames = 0;
-    while let Some(frame) = next(frames) {
+    let mut pace = FramePace::start();
+    while let Some(frame) = next(pace.frames()) {
         if let Err(error) = output.write(&frame) {
             tracing::warn!(%error, "the output device stopped");
             return;
         }
-        frames += 1;
-        std::thread::sleep((started + Duration::from_millis(20) * frames).saturating_duration_since(Instant::now()));
+        pace.next();
     }
 }
 

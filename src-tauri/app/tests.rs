@@ -128,3 +128,18 @@ async fn a_shared_server_pairs_another_app_by_its_link_and_stays_shared_after_a_
     assert!(restphone_phone::client::ServerClient::check(&link).await.is_err(), "the LAN listener closes when sharing is off");
     again.shutdown().await;
 }
+
+#[tokio::test]
+async fn sound_settings_refuse_devices_that_are_not_there_and_keep_what_was_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _, _) = app_in(dir.path());
+    let unknown = app.choose_audio_device(restphone_media::system_audio::Direction::Output, Some("no-such-speaker".into())).await.unwrap_err();
+    assert_eq!(unknown.code, ErrorCode::Invalid, "{unknown:?}");
+    let ringtone = crate::ringtone::RingtoneSettings::default();
+    let loud = app.set_ringtone(crate::ringtone::RingtoneSettings { volume: 101, ..ringtone.clone() }).await.unwrap_err();
+    assert_eq!(loud.code, ErrorCode::Invalid, "{loud:?}");
+    let nowhere = app.set_ringtone(crate::ringtone::RingtoneSettings { device: Some("no-such-speaker".into()), ..ringtone.clone() }).await.unwrap_err();
+    assert_eq!(nowhere.code, ErrorCode::Invalid, "{nowhere:?}");
+    let choices = app.audio_choices().await.unwrap();
+    assert_eq!((choices.output, choices.ringtone), (None, ringtone), "nothing refused was kept");
+}

@@ -71,6 +71,18 @@ fn address(server: &str) -> Result<ServerAddress, PhoneError> {
     ServerAddress::parse(server).map_err(PhoneError::NotPossible)
 }
 
+/// A bearer token for `email` (`POST /session`); a wrong password is `WrongPassword`.
+async fn new_token(http: &reqwest::Client, base: &str, email: &str, password: &str) -> Result<String, PhoneError> {
+    let body = Credentials { email: email.to_owned(), password: password.to_owned() };
+    let request = http.post(format!("{base}/session")).timeout(REQUEST_TIMEOUT).json(&body);
+    let response = request.send().await.map_err(|e| unreachable(base, e))?;
+    match response.status() {
+        StatusCode::CREATED => Ok(response.json::<Session>().await.map_err(|e| PhoneError::Protocol(e.to_string()))?.token),
+        StatusCode::UNAUTHORIZED => Err(PhoneError::WrongPassword),
+        _ => Err(refusal(response).await),
+    }
+}
+
 impl ServerClient {
     /// What people type is trimmed: the server takes names and emails only without
     /// space around them.
@@ -95,19 +107,9 @@ impl ServerClient {
     /// pairing link (see `ServerAddress`).
     pub async fn sign_in(server: &str, email: &str, password: &str) -> Result<Self, PhoneError> {
         let server = address(server)?;
-        let base = &server.base;
         let http = http(&server);
-        let body = Credentials { email: email.to_owned(), password: password.to_owned() };
-        let request = http.post(format!("{base}/session")).timeout(REQUEST_TIMEOUT).json(&body);
-        let response = request.send().await.map_err(|e| unreachable(base, e))?;
-        match response.status() {
-            StatusCode::CREATED => {
-                let session: Session = response.json().await.map_err(|e| PhoneError::Protocol(e.to_string()))?;
-                Ok(Self { http, base: base.clone(), email: email.trim().to_lowercase(), token: Arc::new(RwLock::new(session.token)) })
-            }
-            StatusCode::UNAUTHORIZED => Err(PhoneError::WrongPassword),
-            _ => Err(refusal(response).await),
-        }
+        let token = new_token(&http, &server.base, email, password).await?;
+        Ok(Self { http, base: server.base, email: email.trim().to_lowercase(), token: Arc::new(RwLock::new(token)) })
     }
 
     pub fn base(&self) -> &str {
@@ -146,11 +148,20 @@ impl ServerClient {
 
     /// `RegistrationGone` when the server forgot the device (lapsed, or a reset server).
     pub async fn refresh(&self, device_id: &str, expires: u32) -> Result<Registered, PhoneError> {
-        let body = Refresh { expires: Some(expires), device: None };
-        match self.json(self.request(Method::PUT, &path::login(&self.email, device_id)).json(&body)).await {
+        match self.update_registration(device_id, Refresh { expires: Some(expires), device: None }).await {
             Err(PhoneError::Refused { status: 404, .. }) => Err(PhoneError::RegistrationGone),
             other => other,
         }
+    }
+
+    /// Renames one of my devices; its registration is refreshed with it.
+    pub async fn rename_device(&self, device_id: &str, name: &str, expires: u32) -> Result<Registered, PhoneError> {
+        self.update_registration(device_id, Refresh { expires: Some(expires), device: Some(DeviceInfo { name: name.to_owned() }) }).await
+    }
+
+    /// `PUT /login/{email}/{id}`.
+    async fn update_registration(&self, device_id: &str, change: Refresh) -> Result<Registered, PhoneError> {
+        self.json(self.request(Method::PUT, &path::login(&self.email, device_id)).json(&change)).await
     }
 
     pub async fn unregister(&self, device_id: &str) -> Result<(), PhoneError> {
@@ -174,9 +185,8 @@ impl ServerClient {
     pub async fn change_password(&self, current: &str, new: &str) -> Result<(), PhoneError> {
         let change = ProfileChange { password: Some(new.to_owned()), current_password: Some(current.to_owned()), ..ProfileChange::default() };
         self.send(self.request(Method::PATCH, &path::user(&self.email)).json(&change)).await?;
-        let body = Credentials { email: self.email.clone(), password: new.to_owned() };
-        let session: Session = self.json(self.http.post(format!("{}/session", self.base)).timeout(REQUEST_TIMEOUT).json(&body)).await?;
-        *self.token.write().expect("token lock") = session.token;
+        let token = new_token(&self.http, &self.base, &self.email, new).await?;
+        *self.token.write().expect("token lock") = token;
         Ok(())
     }
 
@@ -204,12 +214,6 @@ impl ServerClient {
     /// People whose name or email contains `text` (online), or whose email it is.
     pub async fn search(&self, text: &str) -> Result<Vec<OnlineUser>, PhoneError> {
         self.json(self.request(Method::GET, "/user").query(&[("search", text)])).await
-    }
-
-    /// Renames one of my devices (`PUT /login/{email}/{id}` keeps its registration).
-    pub async fn rename_device(&self, device_id: &str, name: &str, expires: u32) -> Result<Registered, PhoneError> {
-        let body = Refresh { expires: Some(expires), device: Some(DeviceInfo { name: name.to_owned() }) };
-        self.json(self.request(Method::PUT, &path::login(&self.email, device_id)).json(&body)).await
     }
 
     /// `None` when the call is gone: it ended.

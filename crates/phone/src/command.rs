@@ -258,6 +258,10 @@ mod tests {
         assert_eq!(Command::parse("sign-out-device"), Err("'sign-out-device' needs a DEVICE".into()));
         assert_eq!(Command::parse("do-not-disturb on"), Ok(Command::DoNotDisturb { enabled: true }));
         assert_eq!(Command::parse("search ali ce"), Ok(Command::Search { text: "ali ce".into() }));
+        assert_eq!(Command::parse("display-name Alice Smith"), Ok(Command::SetDisplayName { name: "Alice Smith".into() }));
+        assert_eq!(Command::parse("display-name"), Err("'display-name' needs a NAME".into()));
+        assert_eq!(Command::parse("do-not-disturb"), Err("'do-not-disturb' needs on or off".into()));
+        assert_eq!(Command::parse("search"), Err("'search' needs a TEXT".into()));
     }
 
     #[test]

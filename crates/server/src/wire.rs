@@ -2,12 +2,13 @@
 //! serialisation happens at the edge only.
 
 use restphone_api::call::{Call, Ending, Participant};
+use restphone_api::history::{HistoryEntry, Peer};
 use restphone_api::login::{Device, Presence};
 use restphone_api::message::{Message, MessageKind};
 use restphone_api::{DateTime, Utc, path};
 
 use crate::domain::call::CallRecord;
-use crate::store::{DeviceRecord, MessageRecord};
+use crate::store::{DeviceRecord, MessageRecord, StoredHistory};
 
 pub fn time(millis: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis).unwrap_or_default()
@@ -73,5 +74,22 @@ pub fn message(owner_email: &str, record: &MessageRecord) -> Message {
         size: record.size,
         created_at: time(record.created_at),
         heard: record.heard,
+    }
+}
+
+pub fn history_entry(stored: &StoredHistory) -> HistoryEntry {
+    let r = &stored.record;
+    HistoryEntry {
+        id: stored.id,
+        call: r.call_id.clone(),
+        direction: r.direction,
+        peer: Peer { email: r.peer_email.clone(), display_name: r.peer_name.clone() },
+        subject: r.subject.clone(),
+        started_at: time(r.started_at),
+        answered_at: r.answered_at.map(time),
+        ended_at: time(r.ended_at),
+        reason: r.reason,
+        missed: r.missed,
+        device: r.device.clone(),
     }
 }

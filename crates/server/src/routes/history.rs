@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use restphone_api::history::{HistoryEntry, HistoryFilter, HistoryPage, HistorySeen, MAX_ENTRY_ID, Peer};
+use restphone_api::history::{HistoryFilter, HistoryPage, HistorySeen, MAX_ENTRY_ID};
 use serde::Deserialize;
 
 use super::openapi as doc;
@@ -11,8 +11,7 @@ use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::{AppState, now};
-use crate::store::StoredHistory;
-use crate::wire::time;
+use crate::wire;
 
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 100;
@@ -46,30 +45,13 @@ pub async fn page(state: &AppState, user: &User, filter: HistoryFilter, before: 
         Some(oldest) if stored.len() == limit as usize => Some(format!("/call?history={}&before={}&limit={limit}", filter_name(filter), oldest.id)),
         _ => None,
     };
-    Ok(HistoryPage { entries: stored.iter().map(entry).collect(), missed_unseen, next })
+    Ok(HistoryPage { entries: stored.iter().map(wire::history_entry).collect(), missed_unseen, next })
 }
 
 fn filter_name(filter: HistoryFilter) -> &'static str {
     match filter {
         HistoryFilter::All => "all",
         HistoryFilter::Missed => "missed",
-    }
-}
-
-fn entry(stored: &StoredHistory) -> HistoryEntry {
-    let r = &stored.record;
-    HistoryEntry {
-        id: stored.id,
-        call: r.call_id.clone(),
-        direction: r.direction,
-        peer: Peer { email: r.peer_email.clone(), display_name: r.peer_name.clone() },
-        subject: r.subject.clone(),
-        started_at: time(r.started_at),
-        answered_at: r.answered_at.map(time),
-        ended_at: time(r.ended_at),
-        reason: r.reason,
-        missed: r.missed,
-        device: r.device.clone(),
     }
 }
 

@@ -3,12 +3,11 @@
 
 use restphone_api::event::EventKind;
 use restphone_api::history::{HistoryFilter, HistoryNotice};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
-use super::rows::{name_of, parse};
+use super::rows::{history, name_of};
 use crate::domain::call::CallRecord;
-use crate::domain::history::{HistoryRecord, records_of};
+use crate::domain::history::records_of;
 use crate::store::{NewEvent, StoredHistory};
 
 /// Records the call in its participants' history if it has just ended, and returns
@@ -58,6 +57,11 @@ pub(super) async fn missed_unseen(conn: &mut SqliteConnection, user_id: i64) -> 
     Ok(count as u32)
 }
 
+/// An entry id as the table holds it; none is past every row.
+fn as_row_id(id: Option<u64>) -> i64 {
+    id.map_or(i64::MAX, |id| i64::try_from(id).unwrap_or(i64::MAX))
+}
+
 /// The user's entries older than `before`, newest first.
 pub(super) async fn page(
     conn: &mut SqliteConnection,
@@ -67,7 +71,7 @@ pub(super) async fn page(
     limit: u32,
 ) -> Result<Vec<StoredHistory>, sqlx::Error> {
     let only_missed = filter == HistoryFilter::Missed;
-    let before = before.map_or(i64::MAX, |id| i64::try_from(id).unwrap_or(i64::MAX));
+    let before = as_row_id(before);
     let rows = sqlx::query("SELECT * FROM history WHERE user_id = ? AND id < ? AND (missed = 1 OR NOT ?) ORDER BY id DESC LIMIT ?")
         .bind(user_id)
         .bind(before)
@@ -75,13 +79,13 @@ pub(super) async fn page(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(stored).collect()
+    rows.iter().map(history).collect()
 }
 
 /// Marks the user's missed calls through `through` (all when `None`) seen; never
 /// moves the mark back.
 pub(super) async fn mark_seen(conn: &mut SqliteConnection, user_id: i64, through: Option<u64>) -> Result<(), sqlx::Error> {
-    let through = through.map_or(i64::MAX, |id| i64::try_from(id).unwrap_or(i64::MAX));
+    let through = as_row_id(through);
     sqlx::query(
         "UPDATE users SET missed_seen_through = MAX(missed_seen_through, MIN(?, (SELECT COALESCE(MAX(id), 0) FROM history WHERE user_id = ?)))
          WHERE id = ?",
@@ -92,25 +96,4 @@ pub(super) async fn mark_seen(conn: &mut SqliteConnection, user_id: i64, through
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-fn stored(row: &SqliteRow) -> Result<StoredHistory, sqlx::Error> {
-    let id: i64 = row.try_get("id")?;
-    Ok(StoredHistory {
-        id: id as u64,
-        record: HistoryRecord {
-            user_id: row.try_get("user_id")?,
-            call_id: row.try_get("call_id")?,
-            direction: parse(row.try_get("direction")?)?,
-            peer_email: row.try_get("peer_email")?,
-            peer_name: row.try_get("peer_name")?,
-            subject: row.try_get("subject")?,
-            started_at: row.try_get("started_at")?,
-            answered_at: row.try_get("answered_at")?,
-            ended_at: row.try_get("ended_at")?,
-            reason: parse(row.try_get("reason")?)?,
-            missed: row.try_get("missed")?,
-            device: row.try_get("device")?,
-        },
-    })
 }

@@ -4,7 +4,8 @@ use restphone_api::event::EventKind;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use crate::store::{DeviceRecord, MessageRecord, StoredEvent, UserRecord};
+use crate::domain::history::HistoryRecord;
+use crate::store::{DeviceRecord, MessageRecord, StoredEvent, StoredHistory, UserRecord};
 
 /// Enums travel as their wire names, so the database reads like the API.
 pub(super) fn name_of<T: serde::Serialize>(value: T) -> String {
@@ -69,3 +70,24 @@ pub(super) fn event(row: &SqliteRow) -> Result<StoredEvent, sqlx::Error> {
 }
 
 pub(super) const DEVICE_COLUMNS: &str = "id, user_id, name, contact, registered_at, refreshed_at, expires_at, token_hash";
+
+pub(super) fn history(row: &SqliteRow) -> Result<StoredHistory, sqlx::Error> {
+    let id: i64 = row.try_get("id")?;
+    Ok(StoredHistory {
+        id: id as u64,
+        record: HistoryRecord {
+            user_id: row.try_get("user_id")?,
+            call_id: row.try_get("call_id")?,
+            direction: parse(row.try_get("direction")?)?,
+            peer_email: row.try_get("peer_email")?,
+            peer_name: row.try_get("peer_name")?,
+            subject: row.try_get("subject")?,
+            started_at: row.try_get("started_at")?,
+            answered_at: row.try_get("answered_at")?,
+            ended_at: row.try_get("ended_at")?,
+            reason: parse(row.try_get("reason")?)?,
+            missed: row.try_get("missed")?,
+            device: row.try_get("device")?,
+        },
+    })
+}
