@@ -3,9 +3,10 @@
 # binary (debug, with the UI inside). Sourced after common.sh, not run.
 declare -F install_missing_packages >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-# Tauri on WebKitGTK; then what the end-to-end test drives the window with.
+# Tauri on WebKitGTK; then what the end-to-end tests drive the window with (and the
+# session bus their notification server and tray host sit on).
 APP_BUILD_PACKAGES=(libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev pkg-config)
-APP_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver)
+APP_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus)
 install_missing_packages "${APP_BUILD_PACKAGES[@]}" "${APP_TEST_PACKAGES[@]}"
 
 # Node 18 or newer builds the UI (Debian 12's nodejs is 18).

@@ -15,10 +15,11 @@ use tokio::task::JoinHandle;
 
 use crate::embedded::{EmbeddedServer, Shared};
 use crate::error::{AppError, ErrorCode};
+use crate::links::Link;
 use crate::meter::Meter;
 use crate::ringtone::RingtoneSettings;
 use crate::secrets::Secrets;
-use crate::settings::{SHARING_PORT, ServerChoice, Settings};
+use crate::settings::{Habits, SHARING_PORT, ServerChoice, Settings};
 use crate::sharing;
 use crate::status::{Phase, Status};
 use crate::window::{self, Window};
@@ -79,6 +80,8 @@ pub struct App {
     /// How the ringtone rings; the ringer follows it.
     ringtone: watch::Sender<RingtoneSettings>,
     meter: Arc<Meter>,
+    /// A link the app was opened with, until the window takes it.
+    link: Mutex<Option<Link>>,
 }
 
 fn not_possible(message: &str) -> AppError {
@@ -116,6 +119,7 @@ impl App {
             audio: Mutex::new(None),
             ringtone,
             meter: Arc::default(),
+            link: Mutex::default(),
         }
     }
 
@@ -130,7 +134,31 @@ impl App {
             email: settings.email,
             device_name: settings.device_name,
             error,
+            link: self.link.lock().expect("link lock").clone(),
+            habits: settings.habits,
         }
+    }
+
+    /// A `tel:`, `sip:` or pairing link was opened: the window shows it (and takes it).
+    pub fn open_link(&self, link: Link) {
+        *self.link.lock().expect("link lock") = Some(link);
+        self.window.status(&self.status());
+    }
+
+    /// Keeps how the app lives on the desktop; the shell has applied `start_at_login`.
+    pub fn set_habits(&self, habits: Habits) -> Result<Status, AppError> {
+        self.update_settings(|settings| settings.habits = habits)?;
+        Ok(self.status())
+    }
+
+    pub fn habits(&self) -> Habits {
+        self.settings.lock().expect("settings lock").habits
+    }
+
+    /// The window has shown the opened link: it is not offered again.
+    pub fn take_link(&self) -> Status {
+        self.link.lock().expect("link lock").take();
+        self.status()
     }
 
     pub async fn snapshot(&self) -> Option<Snapshot> {
@@ -365,7 +393,12 @@ impl App {
         }
         let forwarder = window::forward(phone.snapshots(), phone.notices(), self.window.clone());
         let ringer = crate::ringtone::follow(phone.snapshots(), self.ringtone.subscribe());
+        let (email, device) = {
+            let snapshot = phone.snapshots().borrow().clone();
+            (snapshot.email, snapshot.device_name)
+        };
         *self.session.write().await = Some(Session { phone, forwarder, ringer });
+        tracing::info!(%email, %device, "signed in");
         self.set(Phase::Ready, None);
     }
 

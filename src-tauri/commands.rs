@@ -6,17 +6,23 @@ use std::sync::Arc;
 use restphone_phone::{Command, Outcome, Snapshot};
 
 use restphone_media::system_audio::Direction;
+use tauri_plugin_autostart::ManagerExt;
 
 use crate::app::App;
 use crate::audio::AudioChoices;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
+use crate::logging::Logs;
 use crate::ringtone::RingtoneSettings;
+use crate::settings::Habits;
 use crate::status::Status;
 
 type State<'a> = tauri::State<'a, Arc<App>>;
 
 #[tauri::command]
 pub async fn status(app: State<'_>) -> Result<Status, AppError> {
+    // The window asks first thing once its page runs: from here on it is usable.
+    static FIRST: std::sync::Once = std::sync::Once::new();
+    FIRST.call_once(|| tracing::info!(since_launch_ms = crate::LAUNCHED.elapsed().as_millis() as u64, "the window is up"));
     Ok(app.status())
 }
 
@@ -24,6 +30,27 @@ pub async fn status(app: State<'_>) -> Result<Status, AppError> {
 #[tauri::command]
 pub async fn snapshot(app: State<'_>) -> Result<Option<Snapshot>, AppError> {
     Ok(app.snapshot().await)
+}
+
+/// Quit on close, and start at login (an XDG autostart entry, added or removed here).
+#[tauri::command]
+pub async fn set_habits(handle: tauri::AppHandle, app: State<'_>, habits: Habits) -> Result<Status, AppError> {
+    let autostart = handle.autolaunch();
+    let applied = if habits.start_at_login { autostart.enable() } else { autostart.disable() };
+    applied.map_err(|error| AppError::new(ErrorCode::NotPossible, format!("cannot change starting at login: {error}")))?;
+    app.set_habits(habits)
+}
+
+/// What to attach to a bug report: versions, the app's state, and the log's tail.
+#[tauri::command]
+pub async fn diagnostics(app: State<'_>, logs: tauri::State<'_, Logs>) -> Result<String, AppError> {
+    Ok(crate::diagnostics::report(&app.status(), &logs))
+}
+
+/// The window has shown the link the app was opened with.
+#[tauri::command]
+pub async fn take_link(app: State<'_>) -> Result<Status, AppError> {
+    Ok(app.take_link())
 }
 
 #[tauri::command]

@@ -30,6 +30,21 @@ pub struct Settings {
     pub output_device: Option<String>,
     #[serde(default)]
     pub ringtone: crate::ringtone::RingtoneSettings,
+    #[serde(default)]
+    pub habits: Habits,
+}
+
+/// How the app lives on the desktop.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Habits {
+    /// Closing the window quits; otherwise (the default) the app stays in the tray and
+    /// calls still ring.
+    #[serde(default)]
+    pub quit_on_close: bool,
+    /// Start hidden in the tray when the user logs in to the desktop.
+    #[serde(default)]
+    pub start_at_login: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +98,7 @@ mod tests {
             input_device: None,
             output_device: Some("rp_second".into()),
             ringtone: crate::ringtone::RingtoneSettings { enabled: false, volume: 30, device: Some("rp_second".into()) },
+            habits: Habits { quit_on_close: true, start_at_login: true },
         };
         settings.save(&path).unwrap();
         assert_eq!(Settings::load(&path), settings);

@@ -34,4 +34,8 @@ pub struct Status {
     pub device_name: Option<String>,
     /// Why the last step on the way failed (cleared by the next one).
     pub error: Option<AppError>,
+    /// A link the app was opened with, not yet taken by the window: the dialer or the
+    /// server address shows it.
+    pub link: Option<crate::links::Link>,
+    pub habits: crate::settings::Habits,
 }

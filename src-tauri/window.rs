@@ -4,11 +4,13 @@
 use std::sync::Arc;
 
 use restphone_phone::{Notice, Snapshot};
-use tauri::Emitter;
+use tauri::{Emitter, Manager};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use crate::status::Status;
+use crate::notifications::Notifier;
+use crate::status::{Phase, Status};
+use crate::tray::Tray;
 
 pub trait Window: Send + Sync + 'static {
     fn status(&self, status: &Status);
@@ -17,10 +19,23 @@ pub trait Window: Send + Sync + 'static {
     fn notice(&self, notice: &Notice);
 }
 
+/// The tray and the notifications follow the phone as the window does.
+fn desktop(handle: &tauri::AppHandle, snapshot: Option<&Snapshot>) {
+    if let Some(tray) = handle.try_state::<Tray>() {
+        tray.snapshot(snapshot);
+    }
+    if let Some(notifier) = handle.try_state::<Notifier>() {
+        notifier.snapshot(snapshot);
+    }
+}
+
 impl Window for tauri::AppHandle {
     fn status(&self, status: &Status) {
         if let Err(error) = self.emit("status", status) {
             tracing::warn!(%error, "cannot send the status to the window");
+        }
+        if status.phase != Phase::Ready {
+            desktop(self, None);
         }
     }
 
@@ -28,6 +43,7 @@ impl Window for tauri::AppHandle {
         if let Err(error) = self.emit("snapshot", snapshot) {
             tracing::warn!(%error, "cannot send a snapshot to the window");
         }
+        desktop(self, Some(snapshot));
     }
 
     fn notice(&self, notice: &Notice) {
@@ -56,4 +72,35 @@ pub fn forward(mut snapshots: watch::Receiver<Snapshot>, mut notices: broadcast:
             }
         }
     })
+}
+
+/// Brings the main window to the front: shown again if it was hidden in the tray,
+/// restored if minimized, and focused.
+pub fn show_main(handle: &tauri::AppHandle) {
+    let Some(window) = handle.get_webview_window("main") else { return };
+    if let Err(error) = window.show().and_then(|()| window.unminimize()).and_then(|()| window.set_focus()) {
+        tracing::warn!(%error, "cannot bring the window to the front");
+    }
+    if let Some(tray) = handle.try_state::<Tray>() {
+        tray.window_shown(true);
+    }
+}
+
+/// Hides the main window; the app goes on in the tray, and calls still ring.
+pub fn hide_main(handle: &tauri::AppHandle) {
+    let Some(window) = handle.get_webview_window("main") else { return };
+    if let Err(error) = window.hide() {
+        tracing::warn!(%error, "cannot hide the window");
+    }
+    if let Some(tray) = handle.try_state::<Tray>() {
+        tray.window_shown(false);
+    }
+}
+
+/// The tray's "Show restphone" / "Hide restphone".
+pub fn toggle_main(handle: &tauri::AppHandle) {
+    match handle.get_webview_window("main").is_some_and(|window| window.is_visible().unwrap_or(true)) {
+        true => hide_main(handle),
+        false => show_main(handle),
+    }
 }

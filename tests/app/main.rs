@@ -7,14 +7,11 @@
 //! Needs the app built (`bash scripts/app.sh` builds the UI, then `restphone`), Xvfb,
 //! WebKitWebDriver and tauri-driver (`scripts/app.sh` installs them).
 
-mod desktop;
 mod sinks;
-mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use desktop::{Desktop, find_program};
 use futures::FutureExt;
 use restphone_media::call::{AudioDevices, MediaConfig};
 use restphone_media::device::{NullSink, ToneSource};
@@ -23,7 +20,8 @@ use restphone_media::voicemail::record_ogg_opus;
 use restphone_phone::client::ServerClient;
 use restphone_phone::core::appearance::AppearanceState;
 use restphone_phone::{Command, MediaSetup, Phone, PhoneConfig, Snapshot};
-use webdriver::Session;
+use restphone_system_tests::desktop::{Desktop, app_binary, tauri_driver};
+use restphone_system_tests::webdriver::Session;
 
 /// How long the window may take to show something that should appear at once.
 const UI: Duration = Duration::from_secs(15);
@@ -35,14 +33,6 @@ const PASSWORD: &str = "correct horse battery";
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     exe.ancestors().nth(3).expect("the test runs from <target>/<profile>/deps").to_owned()
-}
-
-/// The app binary: `$RESTPHONE_APP`, or `restphone` next to this test's profile dir.
-fn app_binary() -> PathBuf {
-    let app =
-        std::env::var_os("RESTPHONE_APP").map(PathBuf::from).unwrap_or_else(|| std::env::current_exe().unwrap().ancestors().nth(2).unwrap().join("restphone"));
-    assert!(app.is_file(), "the app binary {} is missing: build it first with `bash scripts/app.sh`", app.display());
-    app
 }
 
 /// `restphone-cli`, next to the app binary (`bash scripts/app.sh` builds both).
@@ -63,11 +53,6 @@ async fn cli(server: &str, email: &str, command: &[&str]) -> serde_json::Value {
     let printed = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "restphone-cli {command:?} failed: {printed}");
     serde_json::from_str(printed.trim()).unwrap_or_else(|e| panic!("restphone-cli printed {printed}: {e}"))
-}
-
-fn tauri_driver() -> PathBuf {
-    let cargo_bin = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo/bin")).into_iter().collect::<Vec<_>>();
-    find_program("tauri-driver", &cargo_bin).expect("tauri-driver is missing: `cargo install tauri-driver --version '^2' --locked` (bash scripts/app.sh does)")
 }
 
 struct Shots {
@@ -123,8 +108,15 @@ async fn sign_up_answer_and_pull_a_call_back_in_the_app() {
     let log = shots.dir.join("restphone.log");
     let _ = std::fs::remove_file(&log);
     let alsa = sinks::write_alsa_config(data.path());
-    let env: [(&str, &Path); 4] =
-        [("RESTPHONE_DATA_DIR", data.path()), ("RESTPHONE_PORT", Path::new("0")), ("RESTPHONE_LOG_FILE", &log), ("ALSA_CONFIG_PATH", &alsa)];
+    // WebKitWebDriver's screenshots need WebKit's compositing mode, which the app turns
+    // off by default to save memory: on here, for the screenshots.
+    let env: [(&str, &Path); 5] = [
+        ("RESTPHONE_DATA_DIR", data.path()),
+        ("RESTPHONE_PORT", Path::new("0")),
+        ("RESTPHONE_LOG_FILE", &log),
+        ("ALSA_CONFIG_PATH", &alsa),
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", Path::new("0")),
+    ];
     let desktop = Desktop::start(&tauri_driver(), &env, &shots.dir.join("app.log"));
     let window = Session::start(&desktop.driver_url, app.to_str().unwrap(), LAUNCH).await;
     let outcome = std::panic::AssertUnwindSafe(scenario(&window, &shots)).catch_unwind().await;

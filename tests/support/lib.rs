@@ -4,12 +4,14 @@
 //! Waiting is always for an event with a deadline, never a sleep.
 
 mod client;
+pub mod desktop;
 mod ear;
 mod events;
 pub mod phone;
 mod proxy;
 pub mod raw;
 mod server;
+pub mod webdriver;
 
 pub use client::{Client, Reply};
 pub use ear::Ear;

@@ -5,6 +5,7 @@
 //! the reports as JSON. Nothing here asserts a target: the figures are for reading.
 
 pub mod api;
+pub mod app_footprint;
 pub mod audio_timing;
 pub mod echo;
 pub mod fanout;

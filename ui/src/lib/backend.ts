@@ -1,7 +1,7 @@
 // The only way the window talks to the app: commands out, `status` and `snapshot` events in.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AppError, AudioChoices, AudioDirection, Command, Notice, Outcome, RingtoneSettings, Snapshot, Status } from "./types";
+import type { AppError, AudioChoices, AudioDirection, Command, Habits, Notice, Outcome, RingtoneSettings, Snapshot, Status } from "./types";
 
 export function isAppError(value: unknown): value is AppError {
   return typeof value === "object" && value !== null && "code" in value && "message" in value;
@@ -15,6 +15,9 @@ export function asAppError(value: unknown): AppError {
 export const backend = {
   status: () => invoke<Status>("status"),
   snapshot: () => invoke<Snapshot | null>("snapshot"),
+  takeLink: () => invoke<Status>("take_link"),
+  setHabits: (habits: Habits) => invoke<Status>("set_habits", { habits }),
+  diagnostics: () => invoke<string>("diagnostics"),
   hostHere: () => invoke<Status>("host_here"),
   useServer: (url: string) => invoke<Status>("use_server", { url }),
   chooseServerAgain: () => invoke<Status>("choose_server_again"),

@@ -119,6 +119,20 @@ export type ErrorCode = "server_unreachable" | "wrong_password" | "user_unknown"
 export type Grade = "good" | "fair" | "poor";
 
 /**
+ * How the app lives on the desktop.
+ */
+export type Habits = { 
+/**
+ * Closing the window quits; otherwise (the default) the app stays in the tray and
+ * calls still ring.
+ */
+quit_on_close: boolean, 
+/**
+ * Start hidden in the tray when the user logs in to the desktop.
+ */
+start_at_login: boolean, };
+
+/**
  * One ended call, as one participant keeps it.
  */
 export type HistoryEntry = { 
@@ -140,6 +154,11 @@ missed: boolean,
 device: string | null, };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+/**
+ * What an opened link asks for, until the window takes it.
+ */
+export type Link = { "kind": "dial", to: string, } | { "kind": "pair", url: string, };
 
 /**
  * One message, as its owner lists it.
@@ -326,7 +345,12 @@ sharing: SharingView | null, email: string | null, device_name: string | null,
 /**
  * Why the last step on the way failed (cleared by the next one).
  */
-error: AppError | null, };
+error: AppError | null, 
+/**
+ * A link the app was opened with, not yet taken by the window: the dialer or the
+ * server address shows it.
+ */
+link: Link | null, habits: Habits, };
 
 export type VoiceMessageFate = "sent" | "discarded";
 

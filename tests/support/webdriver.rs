@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 /// The key a W3C element reference is stored under.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const POLL: Duration = Duration::from_millis(100);
+/// WebDriver's codes for the modifier keys, for `press`.
+pub const CONTROL: &str = "\u{E009}";
+pub const SHIFT: &str = "\u{E008}";
 
 pub struct Session {
     http: reqwest::Client,
@@ -21,13 +24,18 @@ pub struct Element(String);
 impl Session {
     /// Waits until the driver at `base` answers, then starts `application` in a new session.
     pub async fn start(base: &str, application: &str, deadline: Duration) -> Session {
+        Self::start_with_args(base, application, &[], deadline).await
+    }
+
+    /// As `start`, with command-line arguments for the application.
+    pub async fn start_with_args(base: &str, application: &str, args: &[&str], deadline: Duration) -> Session {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
         let started = Instant::now();
         while http.get(format!("{base}/status")).send().await.is_err() {
             assert!(started.elapsed() < deadline, "the WebDriver server at {base} did not answer within {deadline:?}");
             tokio::time::sleep(POLL).await;
         }
-        let capabilities = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": application } } } });
+        let capabilities = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": application, "args": args } } } });
         let created =
             send(http.post(format!("{base}/session")).json(&capabilities)).await.unwrap_or_else(|e| panic!("no WebDriver session for {application}: {e}"));
         let id = created["sessionId"].as_str().expect("a session id").to_owned();
@@ -40,6 +48,33 @@ impl Session {
 
     async fn post(&self, path: &str, body: Value) -> Result<Value, String> {
         send(self.http.post(format!("{}{path}", self.url)).json(&body)).await
+    }
+
+    /// Presses `keys` together (down in order, up in reverse), as a keyboard shortcut:
+    /// `&[CONTROL, SHIFT, "a"]`.
+    pub async fn press(&self, keys: &[&str]) {
+        let down = keys.iter().map(|key| json!({ "type": "keyDown", "value": key }));
+        let up = keys.iter().rev().map(|key| json!({ "type": "keyUp", "value": key }));
+        let steps: Vec<Value> = down.chain(up).collect();
+        self.post("/actions", json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": steps }] })).await.expect("the window takes the key presses");
+    }
+
+    /// What the JavaScript `expression` evaluates to in the window.
+    pub async fn evaluate(&self, expression: &str) -> Result<Value, String> {
+        self.post("/execute/sync", json!({ "script": format!("return ({expression});"), "args": [] })).await
+    }
+
+    /// Waits until the JavaScript `expression` is true in the window.
+    pub async fn wait_until(&self, expression: &str, deadline: Duration) {
+        let started = Instant::now();
+        loop {
+            let value = self.evaluate(expression).await;
+            if value == Ok(Value::Bool(true)) {
+                return;
+            }
+            assert!(started.elapsed() < deadline, "`{expression}` is still false ({value:?}) after {deadline:?}");
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// The first element matching the CSS `selector`, if there is one now.
@@ -81,6 +116,12 @@ impl Session {
     pub async fn text(&self, element: &Element) -> Result<String, String> {
         let text = self.get(&format!("/element/{}/text", element.0)).await?;
         Ok(text.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// The element's attribute `name`, if it has one.
+    pub async fn attribute(&self, element: &Element, name: &str) -> Option<String> {
+        let value = self.get(&format!("/element/{}/attribute/{name}", element.0)).await.ok()?;
+        value.as_str().map(str::to_owned)
     }
 
     pub async fn click(&self, element: &Element) {

@@ -1,17 +1,35 @@
-//! A desktop for the app: Xvfb on a display of its own choosing, and tauri-driver
-//! (which runs WebKitWebDriver, which runs the app) with that display. Both stop when
-//! this is dropped, even after a failed test.
+//! A desktop for the app: Xvfb on a display of its own choosing, a D-Bus session bus of
+//! its own, and tauri-driver (which runs WebKitWebDriver, which runs the app) with both.
+//! All stop when this is dropped, even after a failed test.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The app binary: `$RESTPHONE_APP` (the installed one, for the package test), or
+/// `restphone` next to the running test's profile dir (`bash scripts/app.sh` builds it).
+pub fn app_binary() -> PathBuf {
+    let app =
+        std::env::var_os("RESTPHONE_APP").map(PathBuf::from).unwrap_or_else(|| std::env::current_exe().unwrap().ancestors().nth(2).unwrap().join("restphone"));
+    assert!(app.is_file(), "the app binary {} is missing: build it first with `bash scripts/app.sh`", app.display());
+    app
+}
+
+pub fn tauri_driver() -> PathBuf {
+    let cargo_bin = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo/bin")).into_iter().collect::<Vec<_>>();
+    find_program("tauri-driver", &cargo_bin).expect("tauri-driver is missing: `cargo install tauri-driver --version '^2' --locked` (bash scripts/app.sh does)")
+}
+
 pub struct Desktop {
     xvfb: Child,
+    bus: Child,
     driver: Child,
     /// Where tauri-driver listens.
     pub driver_url: String,
+    /// `DISPLAY` and `DBUS_SESSION_BUS_ADDRESS` for anything else started on this desktop.
+    pub display: String,
+    pub bus_address: String,
 }
 
 /// `name` in `PATH`, or in one of `also`.
@@ -36,31 +54,40 @@ impl Desktop {
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb starts");
-        let display = read_display(&mut xvfb);
+        let display = format!(":{}", read_line(&mut xvfb, "Xvfb reports its display"));
+        // The session bus: notifications, the tray and single-instance speak D-Bus.
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon starts (install the dbus package; bash scripts/app.sh does)");
+        let bus_address = read_line(&mut bus, "dbus-daemon reports its address");
         let port = free_port();
         let log_file = std::fs::File::create(log).expect("the app's log file");
         let mut driver = Command::new(tauri_driver);
         driver.args(["--port", &port.to_string(), "--native-port", &free_port().to_string()]);
-        driver.env("DISPLAY", format!(":{display}")).stdout(log_file.try_clone().unwrap()).stderr(log_file);
+        driver.env("DISPLAY", &display).env("DBUS_SESSION_BUS_ADDRESS", &bus_address).stdout(log_file.try_clone().unwrap()).stderr(log_file);
         for (name, value) in env {
             driver.env(name, value);
         }
         let driver = driver.spawn().expect("tauri-driver starts");
-        Desktop { xvfb, driver, driver_url: format!("http://127.0.0.1:{port}") }
+        Desktop { xvfb, bus, driver, driver_url: format!("http://127.0.0.1:{port}"), display, bus_address }
     }
 }
 
-/// The display number Xvfb reports, within 10 s.
-fn read_display(xvfb: &mut Child) -> u32 {
-    let stdout = xvfb.stdout.take().unwrap();
+/// The first line `child` prints (its display number, its bus address), within 10 s.
+fn read_line(child: &mut Child, what: &str) -> String {
+    let stdout = child.stdout.take().unwrap();
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut line = String::new();
         let _ = BufReader::new(stdout).read_line(&mut line);
         let _ = sender.send(line);
     });
-    let line = receiver.recv_timeout(Duration::from_secs(10)).expect("Xvfb reports its display within 10 s");
-    line.trim().parse().unwrap_or_else(|_| panic!("Xvfb did not start (it said {line:?})"))
+    let line = receiver.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| panic!("{what} within 10 s"));
+    assert!(!line.trim().is_empty(), "{what}: it stopped without a word");
+    line.trim().to_owned()
 }
 
 /// SIGTERM first, so tauri-driver stops WebKitWebDriver too; SIGKILL after 3 s.
@@ -82,5 +109,6 @@ impl Drop for Desktop {
         stop(&mut self.driver);
         // Without its display, anything the driver left behind exits too.
         stop(&mut self.xvfb);
+        stop(&mut self.bus);
     }
 }
