@@ -34,6 +34,8 @@ impl Logs {
                 Err(error) => eprintln!("cannot write the log to {}: {error}", file.display()),
             }
         }
+        // The appender prunes old files in the dir before it would make the dir.
+        let _ = std::fs::create_dir_all(&log_dir);
         let daily =
             RollingFileAppender::builder().rotation(Rotation::DAILY).filename_prefix(PREFIX).filename_suffix("log").max_log_files(KEEP_DAYS).build(&log_dir);
         match daily {

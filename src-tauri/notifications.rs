@@ -57,14 +57,10 @@ impl Notifier {
     pub fn start(handle: tauri::AppHandle, app: Arc<App>) -> Notifier {
         let (snapshots, receiver) = mpsc::unbounded_channel();
         tauri::async_runtime::spawn(async move {
-            match NotificationsProxy::new(&match zbus::Connection::session().await {
-                Ok(connection) => connection,
-                Err(error) => return tracing::info!(%error, "no session bus: no desktop notifications"),
-            })
-            .await
-            {
+            let proxy = async { NotificationsProxy::new(&zbus::Connection::session().await?).await };
+            match proxy.await {
                 Ok(proxy) => run(proxy, receiver, handle, app).await,
-                Err(error) => tracing::info!(%error, "no desktop notifications"),
+                Err(error) => tracing::info!(%error, "no session bus: no desktop notifications"),
             }
         });
         Notifier { snapshots }

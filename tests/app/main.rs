@@ -73,16 +73,7 @@ async fn phone(server: &str, email: &str, device: &str) -> Phone {
 }
 
 fn phone_config(server: &str, email: &str, device: &str) -> PhoneConfig {
-    PhoneConfig {
-        server: server.to_owned(),
-        email: email.to_owned(),
-        password: PASSWORD.to_owned(),
-        device_name: device.to_owned(),
-        expires: 300,
-        auto_answer: false,
-        auto_voicemail: false,
-        media: None,
-    }
+    PhoneConfig::new(server, email, PASSWORD, device)
 }
 
 async fn until(phone: &Phone, what: &str, check: impl FnMut(&Snapshot) -> bool) -> Snapshot {

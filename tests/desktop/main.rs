@@ -98,16 +98,7 @@ impl SignedIn {
         if email != ALICE {
             ServerClient::sign_up(&self.server.base, email, PASSWORD, email.split('@').next().unwrap()).await.expect("signs up");
         }
-        let config = PhoneConfig {
-            server: self.server.base.clone(),
-            email: email.to_owned(),
-            password: PASSWORD.to_owned(),
-            device_name: device.to_owned(),
-            expires: 300,
-            auto_answer: false,
-            auto_voicemail: false,
-            media: None,
-        };
+        let config = PhoneConfig::new(&self.server.base, email, PASSWORD, device);
         Phone::start(config).await.unwrap_or_else(|e| panic!("{email} on {device} cannot start: {e}"))
     }
 

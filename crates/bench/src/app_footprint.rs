@@ -29,8 +29,19 @@ const PATIENCE: Duration = Duration::from_secs(60);
 pub struct Memory {
     /// Proportional set size of the app and every process it started, summed.
     pub total_mb: f64,
-    /// The same, by process name (the app, WebKitWebProcess, WebKitNetworkProcess).
-    pub by_process_mb: BTreeMap<String, f64>,
+    /// By process name (the app, WebKitWebProcess, WebKitNetworkProcess): where it goes.
+    pub by_process: BTreeMap<String, ProcessMemory>,
+}
+
+/// One process's proportional set size, split as `/proc/PID/smaps_rollup` splits it.
+#[derive(Debug, Default, Serialize)]
+pub struct ProcessMemory {
+    pub pss_mb: f64,
+    /// The heap and other private memory.
+    pub anon_mb: f64,
+    /// Mapped files: the binary and its libraries, shared with other processes by share.
+    pub file_mb: f64,
+    pub shmem_mb: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -62,10 +73,18 @@ fn start_and_read(program: &str, args: &[&str]) -> BenchResult<(Running, String)
     Ok((Running(child), line.trim().to_owned()))
 }
 
-/// Proportional set size, in kB, of `pid` (`/proc/PID/smaps_rollup`).
-fn pss_kb(pid: u32) -> Option<u64> {
-    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    rollup.lines().find_map(|line| line.strip_prefix("Pss:")).and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+fn megabytes(kb: u64) -> f64 {
+    (kb as f64 / 1024.0 * 10.0).round() / 10.0
+}
+
+/// `pid`'s proportional set size, from `/proc/PID/smaps_rollup`.
+fn process_memory(pid: u32) -> ProcessMemory {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| {
+        let value = rollup.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(':'));
+        megabytes(value.and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0))
+    };
+    ProcessMemory { pss_mb: field("Pss"), anon_mb: field("Pss_Anon"), file_mb: field("Pss_File"), shmem_mb: field("Pss_Shmem") }
 }
 
 /// `pid` and all its descendants, with their names.
@@ -87,36 +106,28 @@ fn process_tree(pid: u32) -> Vec<(u32, String)> {
 }
 
 fn memory(pid: u32) -> Memory {
-    let mut by_process_mb = BTreeMap::new();
-    for (pid, name) in process_tree(pid) {
-        *by_process_mb.entry(name).or_insert(0.0) += pss_kb(pid).unwrap_or(0) as f64 / 1024.0;
-    }
-    let by_process_mb: BTreeMap<String, f64> = by_process_mb.into_iter().map(|(name, mb)| (name, (mb * 10.0_f64).round() / 10.0)).collect();
-    Memory { total_mb: (by_process_mb.values().sum::<f64>() * 10.0).round() / 10.0, by_process_mb }
+    let by_process: BTreeMap<String, ProcessMemory> = process_tree(pid).into_iter().map(|(pid, name)| (name, process_memory(pid))).collect();
+    let total_mb = (by_process.values().map(|process| process.pss_mb).sum::<f64>() * 10.0).round() / 10.0;
+    Memory { total_mb, by_process }
 }
 
-/// Waits until the app's log has a line containing `text`; the time since `launched`.
-async fn logged(log: &Path, text: &str, launched: Instant) -> BenchResult<u64> {
+/// Waits until the app's log has a line with each of `texts`; for each, the time since
+/// `launched` at which it was first seen.
+async fn logged<const N: usize>(log: &Path, texts: [&str; N], launched: Instant) -> BenchResult<[u64; N]> {
+    let mut seen = [None; N];
     while launched.elapsed() < PATIENCE {
-        if std::fs::read_to_string(log).is_ok_and(|content| content.contains(text)) {
-            return Ok(launched.elapsed().as_millis() as u64);
+        let content = std::fs::read_to_string(log).unwrap_or_default();
+        for (text, when) in texts.iter().zip(seen.iter_mut()) {
+            if when.is_none() && content.contains(text) {
+                *when = Some(launched.elapsed().as_millis() as u64);
+            }
+        }
+        if let Some(all) = seen.iter().copied().collect::<Option<Vec<u64>>>() {
+            return Ok(all.try_into().expect("one time per text"));
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    Err(format!("the app did not log {text:?} within {PATIENCE:?} (see {})", log.display()).into())
-}
-
-fn phone_config(server: &str, email: &str, device: &str, media: Option<MediaSetup>) -> PhoneConfig {
-    PhoneConfig {
-        server: server.to_owned(),
-        email: email.to_owned(),
-        password: PASSWORD.to_owned(),
-        device_name: device.to_owned(),
-        expires: 300,
-        auto_answer: false,
-        auto_voicemail: false,
-        media,
-    }
+    Err(format!("the app did not log all of {texts:?} within {PATIENCE:?} (see {})", log.display()).into())
 }
 
 /// Runs `app` signed in as Alice on a fresh `server_bin`, measures, and stops both.
@@ -147,16 +158,15 @@ pub async fn measure(app: &Path, server_bin: &Path, settle: Duration) -> BenchRe
         .map_err(|e| format!("cannot start {}: {e}", app.display()))?;
     let app_process = Running(child);
     let pid = app_process.0.id();
-    let launch_to_window_ms = logged(&log, "the window is up", launched).await?;
-    let launch_to_signed_in_ms = logged(&log, "signed in", launched).await?;
+    let [launch_to_window_ms, launch_to_signed_in_ms] = logged(&log, ["the window is up", "signed in"], launched).await?;
     tokio::time::sleep(settle).await;
     let idle_signed_in = memory(pid);
 
     // Bob calls with a tone; Alice answers on the app from another device of hers.
     let tone = Box::new(ToneSource::new(Tone::new(440.0, 8_000)));
     let media = MediaSetup { config: MediaConfig::default(), devices: AudioDevices::new(tone, Box::new(NullSink)) };
-    let bob = Phone::start(phone_config(&base, "bob@example.com", "Phone", Some(media))).await?;
-    let remote = Phone::start(phone_config(&base, ALICE, "Remote", None)).await?;
+    let bob = Phone::start(PhoneConfig { media: Some(media), ..PhoneConfig::new(&base, "bob@example.com", PASSWORD, "Phone") }).await?;
+    let remote = Phone::start(PhoneConfig::new(&base, ALICE, PASSWORD, "Remote")).await?;
     let call = bob.execute(PhoneCommand::Dial { to: ALICE.into() }).await?.call_id().ok_or("no call id")?.to_owned();
     let mut snapshots = remote.snapshots();
     tokio::time::timeout(PATIENCE, snapshots.wait_for(|s| s.calls.iter().any(|c| c.id == call && c.state == AppearanceState::Ringing))).await??;

@@ -39,6 +39,23 @@ pub struct PhoneConfig {
     pub media: Option<MediaSetup>,
 }
 
+impl PhoneConfig {
+    /// `email` on `device_name` at `server`: registered for 5 minutes, answering and
+    /// leaving messages only when told, without audio (set `media` for that).
+    pub fn new(server: &str, email: &str, password: &str, device_name: &str) -> Self {
+        Self {
+            server: server.to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+            device_name: device_name.to_owned(),
+            expires: 300,
+            auto_answer: false,
+            auto_voicemail: false,
+            media: None,
+        }
+    }
+}
+
 pub(crate) type Reply = oneshot::Sender<Result<Outcome, PhoneError>>;
 
 pub struct Phone {
