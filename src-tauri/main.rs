@@ -125,13 +125,13 @@ fn main() {
         .build(tauri::generate_context!())
         .expect("the app starts")
         .run(|handle, event| match event {
-            // Unless the user chose otherwise, closing the window keeps the app in the
-            // tray, so calls still ring.
+            // Unless the user chose otherwise, closing the window keeps the app running
+            // (in the tray, or minimized without one), so calls still ring.
             tauri::RunEvent::WindowEvent { event: tauri::WindowEvent::CloseRequested { api, .. }, .. }
                 if !handle.state::<Arc<App>>().habits().quit_on_close =>
             {
                 api.prevent_close();
-                window::hide_main(handle);
+                window::close_main(handle);
             }
             tauri::RunEvent::Exit => tauri::async_runtime::block_on(handle.state::<Arc<App>>().shutdown()),
             _ => {}

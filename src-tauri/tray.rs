@@ -14,8 +14,13 @@ use crate::app::App;
 use crate::attention::{Look, TrayView, tray_view};
 use crate::window;
 
+/// Where tray icons register: a panel that shows them owns this name on the session bus.
+const WATCHER: &str = "org.kde.StatusNotifierWatcher";
+
 pub struct Tray {
     icon: TrayIcon,
+    /// The session bus, to ask whether a panel shows the icon.
+    bus: Option<zbus::blocking::Connection>,
     window_item: MenuItem<tauri::Wry>,
     do_not_disturb: CheckMenuItem<tauri::Wry>,
     mute: CheckMenuItem<tauri::Wry>,
@@ -43,7 +48,8 @@ impl Tray {
         let menu = Menu::with_items(handle, &[&window_item, &separator()?, &do_not_disturb, &mute, &hang_up, &separator()?, &quit])?;
         let view = tray_view(None);
         let icon = TrayIconBuilder::with_id("restphone").icon(image(view.look)).tooltip(&view.tooltip).menu(&menu).on_menu_event(act).build(handle)?;
-        let tray = Tray { icon, window_item, do_not_disturb, mute, hang_up };
+        let bus = zbus::blocking::Connection::session().inspect_err(|error| tracing::info!(%error, "no session bus: no tray")).ok();
+        let tray = Tray { icon, bus, window_item, do_not_disturb, mute, hang_up };
         tray.show(&view);
         Ok(tray)
     }
@@ -65,6 +71,17 @@ impl Tray {
         if let Err(error) = shown {
             tracing::warn!(%error, "cannot update the tray");
         }
+    }
+
+    /// Whether a panel shows tray icons now (GNOME does not without an extension): only
+    /// then can a hidden window be brought back from the tray.
+    pub fn is_shown(&self) -> bool {
+        let Some(bus) = &self.bus else { return false };
+        let asked = zbus::blocking::fdo::DBusProxy::new(bus).and_then(|dbus| Ok(dbus.name_has_owner(WATCHER.try_into()?)?));
+        asked.unwrap_or_else(|error| {
+            tracing::warn!(%error, "cannot ask the session bus for a tray");
+            false
+        })
     }
 
     /// The window was shown or hidden: the menu offers the other.

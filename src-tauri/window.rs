@@ -97,6 +97,21 @@ pub fn hide_main(handle: &tauri::AppHandle) {
     }
 }
 
+/// The window's close button (or Ctrl+W) while the app keeps running: the window goes to
+/// the tray where a panel shows it, and is minimized where none does, so it stays
+/// reachable from the taskbar.
+pub fn close_main(handle: &tauri::AppHandle) {
+    if handle.try_state::<Tray>().is_some_and(|tray| tray.is_shown()) {
+        tracing::info!("the window closed into the tray");
+        return hide_main(handle);
+    }
+    let Some(window) = handle.get_webview_window("main") else { return };
+    match window.minimize() {
+        Ok(()) => tracing::info!("the window closed: minimized, as no panel shows a tray"),
+        Err(error) => tracing::warn!(%error, "cannot minimize the window"),
+    }
+}
+
 /// The tray's "Show restphone" / "Hide restphone".
 pub fn toggle_main(handle: &tauri::AppHandle) {
     match handle.get_webview_window("main").is_some_and(|window| window.is_visible().unwrap_or(true)) {

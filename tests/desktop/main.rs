@@ -115,11 +115,21 @@ async fn the_app_opens_on_its_first_screen() {
     let data = tempfile::tempdir().unwrap();
     let home = data.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let env: [(&str, &Path); 2] = [("RESTPHONE_DATA_DIR", data.path()), ("HOME", &home)];
+    let log = data.path().join("restphone.log");
+    let env: [(&str, &Path); 3] = [("RESTPHONE_DATA_DIR", data.path()), ("HOME", &home), ("RESTPHONE_LOG_FILE", &log)];
     let desktop = Desktop::start(&tauri_driver(), &env, &data.path().join("driver.log"));
     let window = Session::start(&desktop.driver_url, app_binary().to_str().unwrap(), LAUNCH).await;
     window.wait_for("[data-testid=choose-host]", LAUNCH).await;
     assert_eq!(window.evaluate("document.title").await, Ok(serde_json::json!("restphone")));
+    // No panel shows tray icons on this desktop: closing the window minimizes it (a no-op
+    // without a window manager) instead of hiding it where nothing could bring it back.
+    window.press(&[CONTROL, "w"]).await;
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("the window closed: minimized") {
+        assert!(started.elapsed() < UI, "the app did not say how it closed the window: {}", std::fs::read_to_string(&log).unwrap_or_default());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(window.evaluate("document.visibilityState").await, Ok(serde_json::json!("visible")));
     window.close().await;
 }
 
