@@ -55,7 +55,7 @@ pub fn follow(handle: &tauri::AppHandle, app: Arc<App>) {
         }
     };
     match handle.deep_link().get_current() {
-        Ok(Some(urls)) => open(urls.clone()),
+        Ok(Some(urls)) => open(urls),
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "the link the app was opened with is unreadable"),
     }

@@ -2,7 +2,7 @@
 //! menu shows or hides the window, turns do not disturb on or off, mutes and hangs up
 //! the call here, and quits.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use restphone_phone::{Command, Snapshot};
 use tauri::image::Image;
@@ -25,6 +25,9 @@ pub struct Tray {
     do_not_disturb: CheckMenuItem<tauri::Wry>,
     mute: CheckMenuItem<tauri::Wry>,
     hang_up: MenuItem<tauri::Wry>,
+    /// What the tray shows now: snapshots come often (call quality every few seconds),
+    /// and a new icon is a PNG decoded and written to disk for the panel.
+    shown: Mutex<Option<TrayView>>,
 }
 
 fn image(look: Look) -> Image<'static> {
@@ -49,7 +52,7 @@ impl Tray {
         let view = tray_view(None);
         let icon = TrayIconBuilder::with_id("restphone").icon(image(view.look)).tooltip(&view.tooltip).menu(&menu).on_menu_event(act).build(handle)?;
         let bus = zbus::blocking::Connection::session().inspect_err(|error| tracing::info!(%error, "no session bus: no tray")).ok();
-        let tray = Tray { icon, bus, window_item, do_not_disturb, mute, hang_up };
+        let tray = Tray { icon, bus, window_item, do_not_disturb, mute, hang_up, shown: Mutex::default() };
         tray.show(&view);
         Ok(tray)
     }
@@ -59,8 +62,14 @@ impl Tray {
         self.show(&tray_view(snapshot));
     }
 
+    /// Applies `view` unless it is what the tray shows already.
     fn show(&self, view: &TrayView) {
-        let shown = self
+        let mut shown = self.shown.lock().expect("tray lock");
+        if shown.as_ref() == Some(view) {
+            return;
+        }
+        *shown = Some(view.clone());
+        let applied = self
             .icon
             .set_icon(Some(image(view.look)))
             .and_then(|()| self.icon.set_tooltip(Some(&view.tooltip)))
@@ -68,7 +77,7 @@ impl Tray {
             .and_then(|()| self.mute.set_enabled(view.live_call.is_some()))
             .and_then(|()| self.mute.set_checked(view.live_call.as_ref().is_some_and(|call| call.muted)))
             .and_then(|()| self.hang_up.set_enabled(view.live_call.is_some()));
-        if let Err(error) = shown {
+        if let Err(error) = applied {
             tracing::warn!(%error, "cannot update the tray");
         }
     }
@@ -84,6 +93,12 @@ impl Tray {
         })
     }
 
+    /// A check item ticks itself when clicked: the next snapshot is shown in full, so a
+    /// command that failed does not leave it ticked.
+    fn forget_shown(&self) {
+        *self.shown.lock().expect("tray lock") = None;
+    }
+
     /// The window was shown or hidden: the menu offers the other.
     pub fn window_shown(&self, shown: bool) {
         if let Err(error) = self.window_item.set_text(if shown { "Hide restphone" } else { "Show restphone" }) {
@@ -94,17 +109,17 @@ impl Tray {
 
 /// A tray menu item was chosen.
 fn act(handle: &AppHandle, event: MenuEvent) {
-    let app = handle.state::<Arc<App>>().inner().clone();
-    let command = match event.id().as_ref() {
+    let item = event.id().0.clone();
+    match item.as_str() {
         "window" => return window::toggle_main(handle),
         "quit" => return handle.exit(0),
-        "do_not_disturb" | "mute" | "hang_up" => event.id().0.clone(),
-        _ => return,
-    };
+        _ => handle.state::<Tray>().forget_shown(),
+    }
+    let app = handle.state::<Arc<App>>().inner().clone();
     tauri::async_runtime::spawn(async move {
         let Some(snapshot) = app.snapshot().await else { return };
         let view = tray_view(Some(&snapshot));
-        let command = match (command.as_str(), view.live_call) {
+        let command = match (item.as_str(), view.live_call) {
             ("do_not_disturb", _) => Command::DoNotDisturb { enabled: !snapshot.do_not_disturb },
             ("mute", Some(live)) if live.muted => Command::Unmute { call: live.call },
             ("mute", Some(live)) => Command::Mute { call: live.call },
