@@ -48,9 +48,7 @@ async fn an_email_has_one_account_and_bad_sign_ups_say_why() {
 async fn passwords_are_stored_only_as_argon2id_hashes() {
     let server = TestServer::start().await;
     let alice = Client::sign_up(&server.base, "alice").await;
-    let database = std::fs::read(server.data_dir().join("restphone.db")).unwrap();
-    let wal = std::fs::read(server.data_dir().join("restphone.db-wal")).unwrap_or_default();
-    let everything = [database, wal].concat();
+    let everything = server.database_contents();
     let contains = |needle: &[u8]| everything.windows(needle.len()).any(|w| w == needle);
     assert!(!contains(alice.password.as_bytes()), "the password is in the database");
     assert!(contains(b"$argon2id$"), "no argon2id hash in the database");

@@ -14,10 +14,6 @@ fn limited(reply: Reply, mentions: &str) {
     assert!(detail.contains(mentions), "{detail}");
 }
 
-fn database_bytes(server: &TestServer) -> u64 {
-    ["restphone.db", "restphone.db-wal"].iter().map(|name| std::fs::metadata(server.data_dir().join(name)).map_or(0, |m| m.len())).sum()
-}
-
 #[tokio::test]
 async fn registrations_past_the_device_limit_are_refused_and_the_database_stays_small() {
     let server = TestServer::start().await;
@@ -35,7 +31,8 @@ async fn registrations_past_the_device_limit_are_refused_and_the_database_stays_
         registered.push(reply.expect(201)["id"].as_str().unwrap().to_owned());
     }
     assert_eq!(registered.len(), 100, "the default limit is 100 devices");
-    assert!(database_bytes(&server) < 20 * 1024 * 1024, "the database grew to {} bytes", database_bytes(&server));
+    let bytes = server.database_bytes();
+    assert!(bytes < 20 * 1024 * 1024, "the database grew to {bytes} bytes");
     // Presence events leave the contacts out; the owner still reads them with GET.
     let (_, mut events) = bob.device("desk").await;
     alice.delete(&format!("/login/alice@example.com/{}", registered[0])).await.expect(204);

@@ -7,9 +7,11 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
-    /// Holds the SQLite file (unless `database` says otherwise) and voice messages.
+    /// Holds the SQLite file (unless `database` says otherwise) and voice messages
+    /// (instances sharing a PostgreSQL database share this directory too).
     pub data_dir: PathBuf,
-    /// `sqlite://...` or a file path; `None` means `restphone.db` in `data_dir`.
+    /// `postgres://...`, `sqlite://...` or a file path; `None` means `restphone.db`
+    /// in `data_dir`.
     pub database: Option<String>,
     /// The shortest registration lifetime the server grants, in seconds.
     pub min_expires: u32,

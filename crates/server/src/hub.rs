@@ -1,57 +1,94 @@
-//! The live part of the push channel: which SSE streams are open, and handing each
-//! newly logged event to the streams of its user.
+//! The live part of the push channel: handing each event in the log to the open
+//! streams of its user.
 //!
-//! Events are appended to the log and published while one lock is held, so every
-//! stream sees ids in increasing order and can drop what it already replayed.
+//! The log is the one source, for one instance or several: `run` reads what was
+//! appended since it last looked, in id order, whenever the store's doorbell rings
+//! (after this instance appends, and on PostgreSQL after any instance does). A ring
+//! that is missed loses nothing: the next read catches up, and one happens at least
+//! every `CATCH_UP` anyway. Ids are committed in order (see `store`), so a stream
+//! sees them increasing and can drop what it already replayed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use tokio::sync::{MutexGuard, broadcast};
+use tokio::sync::broadcast;
 
-use crate::store::StoredEvent;
+use crate::state::AppState;
+use crate::store::{Store, StoredEvent};
 
 pub type Delivery = Arc<StoredEvent>;
 
 /// Per-user fan-out; a lagging stream re-reads the log instead of losing events.
 const CHANNEL_CAPACITY: usize = 1024;
 
+/// The log is read in pages of this many events.
+const PAGE: u32 = 1000;
+
+/// The longest the hub goes without reading the log, should a doorbell ring be lost.
+const CATCH_UP: Duration = Duration::from_secs(1);
+
 #[derive(Default)]
 pub struct Hub {
-    order: tokio::sync::Mutex<()>,
     users: Mutex<HashMap<i64, broadcast::Sender<Delivery>>>,
 }
 
-/// Held while events are appended to the log, until they are published.
-pub struct Publisher<'a> {
-    hub: &'a Hub,
-    _order: MutexGuard<'a, ()>,
-}
-
 impl Hub {
-    pub async fn publisher(&self) -> Publisher<'_> {
-        Publisher { hub: self, _order: self.order.lock().await }
-    }
-
     pub fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Delivery> {
         let mut users = self.users.lock().expect("hub lock");
         users.entry(user_id).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0).subscribe()
     }
 
-    fn send(&self, user_id: i64, delivery: Delivery) {
+    fn send(&self, event: StoredEvent) {
         let mut users = self.users.lock().expect("hub lock");
-        if let Some(sender) = users.get(&user_id)
-            && sender.send(delivery).is_err()
+        if let Some(sender) = users.get(&event.user_id)
+            && sender.send(Arc::new(event)).is_err()
         {
-            users.remove(&user_id);
+            users.retain(|_, sender| sender.receiver_count() > 0);
         }
     }
 }
 
-impl Publisher<'_> {
-    pub fn publish(self, events: Vec<StoredEvent>) {
-        for event in events {
-            self.hub.send(event.user_id, Arc::new(event));
+/// Reads the log into the hub, from after `cursor` (the last id when the server
+/// opened, before anyone could append), until the server closes.
+pub async fn run(state: AppState, mut cursor: i64) {
+    let mut closing = state.closing.clone();
+    let doorbell = state.store.doorbell();
+    let listening = listen(state.store.clone());
+    tokio::pin!(listening);
+    loop {
+        if let Err(error) = deliver_since(&state, &mut cursor).await {
+            tracing::error!(%error, "reading the event log failed");
         }
+        tokio::select! {
+            _ = doorbell.notified() => {}
+            _ = tokio::time::sleep(CATCH_UP) => {}
+            _ = &mut listening => {}
+            _ = closing.changed() => return,
+        }
+    }
+}
+
+async fn deliver_since(state: &AppState, cursor: &mut i64) -> Result<(), crate::error::ApiError> {
+    loop {
+        let events = state.store.events_since(*cursor, PAGE).await?;
+        let full = events.len() == PAGE as usize;
+        for event in events {
+            *cursor = event.id;
+            state.hub.send(event);
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// Keeps listening for other instances' appends, reconnecting after a failure.
+async fn listen(store: Arc<dyn Store>) {
+    loop {
+        if let Err(error) = store.listen_for_appends().await {
+            tracing::warn!(%error, "listening for other instances' events failed; reconnecting");
+        }
+        tokio::time::sleep(CATCH_UP).await;
     }
 }

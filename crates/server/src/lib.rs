@@ -1,10 +1,12 @@
 //! restphone-server: the REST interface to a SIP-style application server.
 //!
 //! Architecture invariants:
-//! - State lives in the store (`store::Store`); memory holds only the open event
-//!   streams (`hub`), caches of verified credentials, and timers (`sweeper`).
-//! - Every change that others must hear about is appended to the event log and
-//!   published in one ordered step (`Shared::log`, `Shared::change_call`).
+//! - State lives in the store (`store::Store`, SQLite or PostgreSQL); memory holds
+//!   only the open event streams, caches of verified credentials, and the loops that
+//!   feed streams from the log (`hub`) and run timers (`sweeper`). Instances on one
+//!   PostgreSQL database are interchangeable.
+//! - Every change that others must hear about is appended to the event log in the
+//!   transaction that makes it; streams are fed from the log alone.
 //! - Decisions about calls are plain functions (`domain::call`), tested without I/O.
 //! - A client's mistake is a 4xx with a problem body, never a 500 or a panic.
 #![forbid(unsafe_code)]
@@ -32,6 +34,7 @@ use std::sync::Arc;
 
 pub use config::Config;
 pub use state::AppState;
+use store::Store;
 use tokio::net::TcpListener;
 
 /// The HTTP application, for tests that call it without a socket.
@@ -64,19 +67,21 @@ pub async fn serve(
 pub struct Server {
     state: AppState,
     closing_sender: Arc<tokio::sync::watch::Sender<bool>>,
-    sweeper: Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    /// The hub's and the sweeper's loops, which end when the server closes.
+    loops: Arc<tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Server {
     pub async fn open(config: Config) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         tokio::fs::create_dir_all(config.messages_dir()).await?;
         tokio::fs::create_dir_all(config.greetings_dir()).await?;
-        let store = store::SqliteStore::open(&config.database_url()).await?;
+        let store = store::SqlStore::open(&config.database_url()).await?;
         storage::remove_strays(&config.messages_dir(), &store).await?;
+        let logged = store.last_event_id().await?;
         let (closing_sender, closing) = tokio::sync::watch::channel(false);
         let state = AppState::new(config, Arc::new(store), closing);
-        let sweeper = tokio::spawn(sweeper::run(state.clone()));
-        Ok(Self { state, closing_sender: Arc::new(closing_sender), sweeper: Arc::new(tokio::sync::Mutex::new(Some(sweeper))) })
+        let loops = vec![tokio::spawn(hub::run(state.clone(), logged)), tokio::spawn(sweeper::run(state.clone()))];
+        Ok(Self { state, closing_sender: Arc::new(closing_sender), loops: Arc::new(tokio::sync::Mutex::new(loops)) })
     }
 
     /// Serves on `listener` until `shutdown` completes, then closes the server.
@@ -101,12 +106,12 @@ impl Server {
     }
 
     /// Once `shutdown` completes: closes every event stream, ends every `listen`
-    /// gracefully, and waits for the timers to stop.
+    /// gracefully, and waits for the hub and the timers to stop.
     pub async fn close(&self, shutdown: impl Future<Output = ()>) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         shutdown.await;
         let _ = self.closing_sender.send(true);
-        if let Some(sweeper) = self.sweeper.lock().await.take() {
-            sweeper.await?;
+        for running in self.loops.lock().await.drain(..) {
+            running.await?;
         }
         tracing::info!("restphone-server stopped");
         Ok(())

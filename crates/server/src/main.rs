@@ -18,7 +18,8 @@ struct Args {
     /// Where the database and voice messages live [default: the user's data dir]/restphone.
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Database URL (sqlite://PATH); default: restphone.db in the data dir.
+    /// Database URL: sqlite://PATH, or postgres://USER@HOST:PORT/NAME for several
+    /// instances on one database (created if missing); default: restphone.db in the data dir.
     #[arg(long)]
     db: Option<String>,
     /// Shortest registration lifetime granted, in seconds.

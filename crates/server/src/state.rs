@@ -135,19 +135,15 @@ impl Shared {
         self.streams.close_tokens(token_hashes);
     }
 
-    /// Appends events to the log and hands them to the open streams, in order.
+    /// Appends events to the log (the hub hands them to the open streams).
     pub async fn log(&self, events: Vec<NewEvent>) -> ApiResult<()> {
-        let publisher = self.hub.publisher().await;
-        let stored = self.store.append_events(events, now()).await?;
-        publisher.publish(stored);
+        self.store.append_events(events, now()).await?;
         Ok(())
     }
 
     /// Changes a call atomically and tells everyone in it.
     pub async fn change_call(&self, call_id: &str, change: CallChange<'_>) -> ApiResult<CallRecord> {
-        let publisher = self.hub.publisher().await;
-        let (call, stored) = self.store.update_call(call_id, change, now()).await?.ok_or_else(|| ApiError::not_found("that call"))?;
-        publisher.publish(stored);
+        let call = self.store.update_call(call_id, change, now()).await?.ok_or_else(|| ApiError::not_found("that call"))?;
         Ok(call)
     }
 

@@ -109,9 +109,7 @@ pub async fn create(State(state): State<AppState>, user: User, Json(body): Json<
         let actor = Actor { user_id: user.id, email: user.email.clone(), device: None };
         events.push(NewEvent::to_device(user.id, &device.id, EventKind::Command, &call.command(CommandKind::Dial, &actor)));
     }
-    let publisher = state.hub.publisher().await;
-    let stored = state.store.create_call(&call, events, now).await?;
-    publisher.publish(stored);
+    state.store.create_call(&call, events, now).await?;
     let url = path::call(&call.id);
     Ok(created(&url.clone(), Created { id: call.id, url }))
 }

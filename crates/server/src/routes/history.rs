@@ -73,8 +73,6 @@ fn filter_name(filter: HistoryFilter) -> &'static str {
     ),
 )]
 pub async fn seen(State(state): State<AppState>, user: User, Json(body): Json<HistorySeen>) -> ApiResult<StatusCode> {
-    let publisher = state.hub.publisher().await;
-    let stored = state.store.mark_missed_seen(user.id, body.through.map(|id| id.0), now()).await?;
-    publisher.publish(stored);
+    state.store.mark_missed_seen(user.id, body.through.map(|id| id.0), now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -135,15 +135,11 @@ pub async fn leave(State(state): State<AppState>, user: User, Path(email): Path<
         events.push(NewEvent::to_user(user.id, EventKind::Message, &notice(&user.email, &copy, false)));
         records.push(copy);
     }
-    let publisher = state.hub.publisher().await;
-    match state.store.insert_messages(&records, events, now).await {
-        Ok(stored) => publisher.publish(stored),
-        Err(error) => {
-            if let Some(file) = &record.audio_file {
-                remove_audio(&state, file).await;
-            }
-            return Err(error);
+    if let Err(error) = state.store.insert_messages(&records, events, now).await {
+        if let Some(file) = &record.audio_file {
+            remove_audio(&state, file).await;
         }
+        return Err(error);
     }
     let url = path::message(&owner.email, &record.id);
     Ok(created(&url.clone(), Created { id: record.id, url }))

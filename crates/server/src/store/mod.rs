@@ -1,15 +1,19 @@
-//! Persistence behind one trait, so that a PostgreSQL backend can sit beside the
-//! SQLite one. Every change to a call is one transaction that also appends its events
-//! to the event log.
+//! Persistence behind one trait, on SQLite or PostgreSQL. Every change to a call is
+//! one transaction that also appends its events to the event log, and events are
+//! committed in the order of their ids: the log is what every instance's streams are
+//! fed from (`hub`).
 
-mod sqlite;
+mod sql;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use restphone_api::event::EventKind;
 use restphone_api::history::HistoryFilter;
 use restphone_api::message::MessageKind;
+use tokio::sync::Notify;
 
-pub use sqlite::SqliteStore;
+pub use sql::SqlStore;
 
 use crate::domain::call::CallRecord;
 use crate::domain::history::HistoryRecord;
@@ -149,10 +153,10 @@ pub trait Store: Send + Sync + 'static {
     async fn lapse_devices(&self, now: i64) -> StoreResult<Vec<DeviceRecord>>;
 
     // Calls.
-    async fn create_call(&self, call: &CallRecord, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>>;
+    async fn create_call(&self, call: &CallRecord, events: Vec<NewEvent>, now: i64) -> StoreResult<()>;
     /// Loads the call, applies `change`, saves it and logs its events, atomically.
     /// `None` when the call does not exist.
-    async fn update_call(&self, call_id: &str, change: CallChange<'_>, now: i64) -> StoreResult<Option<(CallRecord, Vec<StoredEvent>)>>;
+    async fn update_call(&self, call_id: &str, change: CallChange<'_>, now: i64) -> StoreResult<Option<CallRecord>>;
     async fn call(&self, call_id: &str) -> StoreResult<Option<CallRecord>>;
     async fn calls_of(&self, user_id: i64) -> StoreResult<Vec<CallRecord>>;
     /// The user's history entries older than `before`, newest first, and how many
@@ -160,7 +164,7 @@ pub trait Store: Send + Sync + 'static {
     async fn history(&self, user_id: i64, filter: HistoryFilter, before: Option<u64>, limit: u32) -> StoreResult<(Vec<StoredHistory>, u32)>;
     /// Marks the user's missed calls through `through` (all when `None`) seen, and
     /// logs the `history` event that tells their devices.
-    async fn mark_missed_seen(&self, user_id: i64, through: Option<u64>, now: i64) -> StoreResult<Vec<StoredEvent>>;
+    async fn mark_missed_seen(&self, user_id: i64, through: Option<u64>, now: i64) -> StoreResult<()>;
     /// Ids of calls that are still ringing at `now` past their deadline.
     async fn ringing_past_deadline(&self, now: i64) -> StoreResult<Vec<String>>;
     /// Ids of calls not ended yet in which the user takes part.
@@ -170,7 +174,7 @@ pub trait Store: Send + Sync + 'static {
 
     // Messages.
     /// Inserts the messages (a text's copy for its sender goes with it) and logs the events.
-    async fn insert_messages(&self, messages: &[MessageRecord], events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>>;
+    async fn insert_messages(&self, messages: &[MessageRecord], events: Vec<NewEvent>, now: i64) -> StoreResult<()>;
     /// Bytes of voice messages in the owner's mailbox.
     async fn mailbox_bytes(&self, owner_id: i64) -> StoreResult<u64>;
     async fn messages_of(&self, owner_id: i64) -> StoreResult<Vec<MessageRecord>>;
@@ -181,7 +185,15 @@ pub trait Store: Send + Sync + 'static {
     async fn audio_files(&self) -> StoreResult<Vec<String>>;
 
     // The event log.
-    async fn append_events(&self, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>>;
+    async fn append_events(&self, events: Vec<NewEvent>, now: i64) -> StoreResult<()>;
+    /// Rung after each commit that appended events: by this instance, and on
+    /// PostgreSQL by every other one (see `listen_for_appends`).
+    fn doorbell(&self) -> Arc<Notify>;
+    /// Rings the doorbell when another instance appends, until the connection fails;
+    /// never returns where no other instance can write (SQLite).
+    async fn listen_for_appends(&self) -> StoreResult<()>;
+    /// Every user's events after `after_id`, oldest first.
+    async fn events_since(&self, after_id: i64, limit: u32) -> StoreResult<Vec<StoredEvent>>;
     /// The user's events after `after_id` meant for `device_id`, oldest first.
     async fn events_after(&self, user_id: i64, device_id: &str, after_id: i64, limit: u32) -> StoreResult<Vec<StoredEvent>>;
     /// The highest event id ever removed from the log (0 when none was).

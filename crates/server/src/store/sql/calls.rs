@@ -2,20 +2,31 @@
 //! call change that run inside one transaction.
 
 use restphone_api::call::{CallState, EndReason, ParticipantState, Role};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
+use super::Backend;
 use super::rows::{name_of, parse};
 use crate::domain::call::{CallRecord, DeviceRef, EndingRecord, ParticipantRecord, Party};
 use crate::store::{NewEvent, StoredEvent};
 
-pub(super) async fn load_call(conn: &mut SqliteConnection, call_id: &str) -> Result<Option<CallRecord>, sqlx::Error> {
-    let Some(row) = sqlx::query("SELECT * FROM calls WHERE id = ?").bind(call_id).fetch_optional(&mut *conn).await? else {
+/// Locks the call's row until the transaction ends, so two changes cannot both read
+/// its old state. SQLite's write transaction (`Backend::begin_write`) holds the whole
+/// database already.
+pub(super) async fn lock_call(conn: &mut AnyConnection, backend: Backend, call_id: &str) -> Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM calls WHERE id = $1 FOR UPDATE").bind(call_id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn load_call(conn: &mut AnyConnection, call_id: &str) -> Result<Option<CallRecord>, sqlx::Error> {
+    let Some(row) = sqlx::query("SELECT * FROM calls WHERE id = $1").bind(call_id).fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
     let participants = sqlx::query(
         "SELECT p.*, u.email, u.display_name FROM participants p JOIN users u ON u.id = p.user_id
-         WHERE p.call_id = ? ORDER BY p.position",
+         WHERE p.call_id = $1 ORDER BY p.position",
     )
     .bind(call_id)
     .fetch_all(&mut *conn)
@@ -41,7 +52,7 @@ pub(super) async fn load_call(conn: &mut SqliteConnection, call_id: &str) -> Res
     }))
 }
 
-pub(super) fn participant(row: &SqliteRow) -> Result<ParticipantRecord, sqlx::Error> {
+pub(super) fn participant(row: &AnyRow) -> Result<ParticipantRecord, sqlx::Error> {
     let handler_id: Option<String> = row.try_get("handler_id")?;
     let handler_name: Option<String> = row.try_get("handler_name")?;
     Ok(ParticipantRecord {
@@ -56,11 +67,11 @@ pub(super) fn participant(row: &SqliteRow) -> Result<ParticipantRecord, sqlx::Er
 }
 
 /// Writes the whole call: the row, and every participant in order.
-pub(super) async fn save_call(conn: &mut SqliteConnection, call: &CallRecord) -> Result<(), sqlx::Error> {
+pub(super) async fn save_call(conn: &mut AnyConnection, call: &CallRecord) -> Result<(), sqlx::Error> {
     let ended = call.ended.as_ref();
     sqlx::query(
         "INSERT INTO calls (id, subject, state, revision, created_at, answered_at, ring_deadline, end_reason, ended_by, ended_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT(id) DO UPDATE SET state = excluded.state, revision = excluded.revision, answered_at = excluded.answered_at,
            end_reason = excluded.end_reason, ended_by = excluded.ended_by, ended_at = excluded.ended_at",
     )
@@ -79,7 +90,7 @@ pub(super) async fn save_call(conn: &mut SqliteConnection, call: &CallRecord) ->
     for (position, p) in call.participants.iter().enumerate() {
         sqlx::query(
             "INSERT INTO participants (id, call_id, position, user_id, role, state, handler_id, handler_name, session, handled_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT(id) DO UPDATE SET state = excluded.state, handler_id = excluded.handler_id,
                handler_name = excluded.handler_name, session = excluded.session, handled_by = excluded.handled_by",
         )
@@ -99,10 +110,19 @@ pub(super) async fn save_call(conn: &mut SqliteConnection, call: &CallRecord) ->
     Ok(())
 }
 
-pub(super) async fn append(conn: &mut SqliteConnection, events: Vec<NewEvent>, now: i64) -> Result<Vec<StoredEvent>, sqlx::Error> {
+/// Appends the events to the log, in the order given. On PostgreSQL, the transaction
+/// first takes the log's lock (`Backend::order_appends`) and rings the doorbell of
+/// every instance on commit.
+pub(super) async fn append(conn: &mut AnyConnection, backend: Backend, events: Vec<NewEvent>, now: i64) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let Some(lock) = backend.order_appends() {
+        sqlx::query(&lock).execute(&mut *conn).await?;
+    }
     let mut stored = Vec::with_capacity(events.len());
     for e in events {
-        let id: i64 = sqlx::query_scalar("INSERT INTO events (user_id, device_id, kind, data, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
+        let id: i64 = sqlx::query_scalar("INSERT INTO events (user_id, device_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(e.user_id)
             .bind(&e.device_id)
             .bind(e.kind.as_str())
@@ -111,6 +131,9 @@ pub(super) async fn append(conn: &mut SqliteConnection, events: Vec<NewEvent>, n
             .fetch_one(&mut *conn)
             .await?;
         stored.push(StoredEvent { id, user_id: e.user_id, device_id: e.device_id, kind: e.kind, data: e.data });
+    }
+    if let Some(announce) = stored.last().and_then(|last| backend.announce_appends(last.id)) {
+        sqlx::query(&announce).execute(&mut *conn).await?;
     }
     Ok(stored)
 }

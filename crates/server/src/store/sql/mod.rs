@@ -1,54 +1,63 @@
-//! The SQLite store: one file, write-ahead logging, migrations run at start.
+//! The SQL store: SQLite (one file, write-ahead logging) or PostgreSQL (several
+//! instances on one database), through sqlx's `Any` driver so that both run the same
+//! statements; `backend` holds where they differ. Migrations run at start.
 
+mod backend;
 mod calls;
 mod history;
 mod rows;
 
-use std::path::Path;
-use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use restphone_api::history::HistoryFilter;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::postgres::PgListener;
+use sqlx::{AnyPool, Row};
+use tokio::sync::Notify;
 
-use self::calls::{append, load_call, save_call};
+pub use self::backend::Backend;
+use self::backend::EVENTS_CHANNEL;
+use self::calls::{append, load_call, lock_call, save_call};
 use self::rows::{DEVICE_COLUMNS, device, event, message, name_of, user};
 use super::{CallChange, DeviceRecord, MessageRecord, NewEvent, Store, StoreResult, StoredEvent, StoredHistory, UserRecord};
 use crate::domain::call::CallRecord;
 
-pub struct SqliteStore {
-    pool: SqlitePool,
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
+    doorbell: Arc<Notify>,
 }
 
-impl SqliteStore {
-    /// Opens (creating if needed) the database at `url` (`sqlite://path` or a path).
+impl SqlStore {
+    /// Opens (creating if needed) the database at `url`: `postgres://...`, or
+    /// `sqlite://path` or a path.
     pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
-        let options = if url.starts_with("sqlite:") { SqliteConnectOptions::from_str(url)? } else { SqliteConnectOptions::new().filename(Path::new(url)) };
-        let options = options
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        let backend = Backend::of(url);
+        Ok(Self { pool: backend.open(url).await?, backend, url: url.to_owned(), doorbell: Arc::default() })
     }
 
-    /// A transaction that reads before it writes. BEGIN IMMEDIATE takes the write lock
-    /// first, so it never fails to upgrade its lock. Transactions that only write use
-    /// the plain `begin()`: taking the lock earlier only makes writers wait longer.
-    /// Either rolls back when dropped, so a request abandoned half way leaves nothing.
-    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// A transaction that reads before it writes (`Backend::begin_write`). Transactions
+    /// that only write use the plain `begin()`: taking a lock earlier only makes writers
+    /// wait longer. Either rolls back when dropped, so a request abandoned half way
+    /// leaves nothing.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        self.pool.begin_with(self.backend.begin_write()).await
+    }
+
+    /// Commits a transaction that appended events, and rings the doorbell.
+    async fn commit_appended(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> StoreResult<()> {
+        tx.commit().await?;
+        self.doorbell.notify_one();
+        Ok(())
     }
 }
+
 #[async_trait]
-impl Store for SqliteStore {
+impl Store for SqlStore {
     async fn create_user(&self, email: &str, display_name: &str, password_hash: &str, now: i64) -> StoreResult<Option<UserRecord>> {
         let row = sqlx::query(
-            "INSERT INTO users (email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO users (email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT(email) DO NOTHING RETURNING *",
         )
         .bind(email)
@@ -61,24 +70,24 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query("SELECT * FROM users WHERE email = ?").bind(email).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM users WHERE email = $1").bind(email).fetch_optional(&self.pool).await?;
         Ok(row.as_ref().map(user).transpose()?)
     }
 
     async fn email_of(&self, user_id: i64) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT email FROM users WHERE id = ?").bind(user_id).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_optional(&self.pool).await?)
     }
 
     async fn update_user(&self, user_id: i64, display_name: Option<&str>, password_hash: Option<&str>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET display_name = COALESCE(?, display_name), password_hash = COALESCE(?, password_hash) WHERE id = ?")
+        sqlx::query("UPDATE users SET display_name = COALESCE($1, display_name), password_hash = COALESCE($2, password_hash) WHERE id = $3")
             .bind(display_name)
             .bind(password_hash)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
         if password_hash.is_some() {
-            sqlx::query("DELETE FROM tokens WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -87,16 +96,16 @@ impl Store for SqliteStore {
     async fn delete_user(&self, user_id: i64) -> StoreResult<Vec<String>> {
         let mut tx = self.write().await?;
         let files =
-            sqlx::query_scalar("SELECT audio_file FROM messages WHERE owner_id = ? AND audio_file IS NOT NULL").bind(user_id).fetch_all(&mut *tx).await?;
-        sqlx::query("DELETE FROM events WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM users WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
+            sqlx::query_scalar("SELECT audio_file FROM messages WHERE owner_id = $1 AND audio_file IS NOT NULL").bind(user_id).fetch_all(&mut *tx).await?;
+        sqlx::query("DELETE FROM events WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(files)
     }
 
     async fn insert_token(&self, token_hash: &str, user_id: i64, now: i64, keep: u32) -> StoreResult<Vec<String>> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(user_id)
             .bind(now)
@@ -104,13 +113,13 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         let revoked = sqlx::query_scalar(
-            "DELETE FROM tokens WHERE user_id = ? AND token_hash NOT IN
-               (SELECT token_hash FROM tokens WHERE user_id = ? ORDER BY last_used_at DESC, created_at DESC LIMIT ?)
+            "DELETE FROM tokens WHERE user_id = $1 AND token_hash NOT IN
+               (SELECT token_hash FROM tokens WHERE user_id = $2 ORDER BY last_used_at DESC, created_at DESC LIMIT $3)
              RETURNING token_hash",
         )
         .bind(user_id)
         .bind(user_id)
-        .bind(keep)
+        .bind(i64::from(keep))
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -118,7 +127,7 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_token(&self, token_hash: &str, used_since: i64) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query("SELECT u.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.last_used_at > ?")
+        let row = sqlx::query("SELECT u.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.last_used_at > $2")
             .bind(token_hash)
             .bind(used_since)
             .fetch_optional(&self.pool)
@@ -127,25 +136,25 @@ impl Store for SqliteStore {
     }
 
     async fn touch_token(&self, token_hash: &str, now: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE tokens SET last_used_at = MAX(last_used_at, ?) WHERE token_hash = ?").bind(now).bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE token_hash = $2 AND last_used_at < $1").bind(now).bind(token_hash).execute(&self.pool).await?;
         Ok(())
     }
 
     async fn delete_token(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM tokens WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM tokens WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
         Ok(())
     }
 
     async fn expire_tokens(&self, before: i64) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar("DELETE FROM tokens WHERE last_used_at <= ? RETURNING token_hash").bind(before).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_scalar("DELETE FROM tokens WHERE last_used_at <= $1 RETURNING token_hash").bind(before).fetch_all(&self.pool).await?)
     }
 
     async fn insert_device(&self, d: &DeviceRecord, max: u32) -> StoreResult<bool> {
         // One statement, so the count and the insert are atomic without a transaction's
         // extra round trips on this hot path.
         let done = sqlx::query(&format!(
-            "INSERT INTO devices ({DEVICE_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?
-             WHERE (SELECT COUNT(*) FROM devices WHERE user_id = ? AND expires_at > ?) < ?"
+            "INSERT INTO devices ({DEVICE_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8
+             WHERE (SELECT COUNT(*) FROM devices WHERE user_id = $9 AND expires_at > $10) < $11"
         ))
         .bind(&d.id)
         .bind(d.user_id)
@@ -157,7 +166,7 @@ impl Store for SqliteStore {
         .bind(&d.token_hash)
         .bind(d.user_id)
         .bind(d.registered_at)
-        .bind(max)
+        .bind(i64::from(max))
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -173,8 +182,8 @@ impl Store for SqliteStore {
         now: i64,
     ) -> StoreResult<Option<DeviceRecord>> {
         let row = sqlx::query(&format!(
-            "UPDATE devices SET expires_at = ?, refreshed_at = ?, name = COALESCE(?, name), token_hash = COALESCE(?, token_hash)
-             WHERE id = ? AND user_id = ? AND expires_at > ? RETURNING {DEVICE_COLUMNS}"
+            "UPDATE devices SET expires_at = $1, refreshed_at = $2, name = COALESCE($3, name), token_hash = COALESCE($4, token_hash)
+             WHERE id = $5 AND user_id = $6 AND expires_at > $7 RETURNING {DEVICE_COLUMNS}"
         ))
         .bind(expires_at)
         .bind(now)
@@ -189,7 +198,7 @@ impl Store for SqliteStore {
     }
 
     async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<Option<DeviceRecord>> {
-        let row = sqlx::query(&format!("DELETE FROM devices WHERE id = ? AND user_id = ? RETURNING {DEVICE_COLUMNS}"))
+        let row = sqlx::query(&format!("DELETE FROM devices WHERE id = $1 AND user_id = $2 RETURNING {DEVICE_COLUMNS}"))
             .bind(device_id)
             .bind(user_id)
             .fetch_optional(&self.pool)
@@ -198,7 +207,7 @@ impl Store for SqliteStore {
     }
 
     async fn live_devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<DeviceRecord>> {
-        let rows = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ? AND expires_at > ? ORDER BY registered_at"))
+        let rows = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 AND expires_at > $2 ORDER BY registered_at"))
             .bind(user_id)
             .bind(now)
             .fetch_all(&self.pool)
@@ -207,7 +216,7 @@ impl Store for SqliteStore {
     }
 
     async fn live_device(&self, device_id: &str, now: i64) -> StoreResult<Option<DeviceRecord>> {
-        let row = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ? AND expires_at > ?"))
+        let row = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1 AND expires_at > $2"))
             .bind(device_id)
             .bind(now)
             .fetch_optional(&self.pool)
@@ -218,7 +227,7 @@ impl Store for SqliteStore {
     async fn online_users(&self, now: i64) -> StoreResult<Vec<(UserRecord, u32)>> {
         let rows = sqlx::query(
             "SELECT u.*, COUNT(d.id) AS n_devices FROM users u JOIN devices d ON d.user_id = u.id
-             WHERE d.expires_at > ? GROUP BY u.id ORDER BY u.email",
+             WHERE d.expires_at > $1 GROUP BY u.id ORDER BY u.email",
         )
         .bind(now)
         .fetch_all(&self.pool)
@@ -227,36 +236,36 @@ impl Store for SqliteStore {
     }
 
     async fn lapse_devices(&self, now: i64) -> StoreResult<Vec<DeviceRecord>> {
-        let rows = sqlx::query(&format!("DELETE FROM devices WHERE expires_at <= ? RETURNING {DEVICE_COLUMNS}")).bind(now).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&format!("DELETE FROM devices WHERE expires_at <= $1 RETURNING {DEVICE_COLUMNS}")).bind(now).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(device).collect::<Result<_, _>>()?)
     }
 
-    async fn create_call(&self, call: &CallRecord, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
+    async fn create_call(&self, call: &CallRecord, events: Vec<NewEvent>, now: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         save_call(&mut tx, call).await?;
         let mut events = events;
         events.extend(history::record_if_ended(&mut tx, call).await?);
-        let stored = append(&mut tx, events, now).await?;
-        tx.commit().await?;
-        Ok(stored)
+        append(&mut tx, self.backend, events, now).await?;
+        self.commit_appended(tx).await
     }
 
-    async fn update_call(&self, call_id: &str, change: CallChange<'_>, now: i64) -> StoreResult<Option<(CallRecord, Vec<StoredEvent>)>> {
+    async fn update_call(&self, call_id: &str, change: CallChange<'_>, now: i64) -> StoreResult<Option<CallRecord>> {
         // The write lock is taken first, so two changes to one call cannot both read
         // the old state; a refusal rolls back.
         let mut tx = self.write().await?;
+        lock_call(&mut tx, self.backend, call_id).await?;
         let Some(mut call) = load_call(&mut tx, call_id).await? else {
             return Ok(None);
         };
         let mut events = change(&mut call)?;
         if events.is_empty() {
-            return Ok(Some((call, Vec::new())));
+            return Ok(Some(call));
         }
         save_call(&mut tx, &call).await?;
         events.extend(history::record_if_ended(&mut tx, &call).await?);
-        let stored = append(&mut tx, events, now).await?;
-        tx.commit().await?;
-        Ok(Some((call, stored)))
+        append(&mut tx, self.backend, events, now).await?;
+        self.commit_appended(tx).await?;
+        Ok(Some(call))
     }
 
     async fn call(&self, call_id: &str) -> StoreResult<Option<CallRecord>> {
@@ -266,10 +275,11 @@ impl Store for SqliteStore {
 
     async fn calls_of(&self, user_id: i64) -> StoreResult<Vec<CallRecord>> {
         let mut conn = self.pool.acquire().await?;
-        let ids: Vec<String> = sqlx::query_scalar("SELECT c.id FROM calls c JOIN participants p ON p.call_id = c.id WHERE p.user_id = ? ORDER BY c.created_at")
-            .bind(user_id)
-            .fetch_all(&mut *conn)
-            .await?;
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT c.id FROM calls c JOIN participants p ON p.call_id = c.id WHERE p.user_id = $1 ORDER BY c.created_at")
+                .bind(user_id)
+                .fetch_all(&mut *conn)
+                .await?;
         let mut calls = Vec::with_capacity(ids.len());
         for id in ids {
             calls.extend(load_call(&mut conn, &id).await?);
@@ -283,37 +293,36 @@ impl Store for SqliteStore {
         Ok((entries, history::missed_unseen(&mut conn, user_id).await?))
     }
 
-    async fn mark_missed_seen(&self, user_id: i64, through: Option<u64>, now: i64) -> StoreResult<Vec<StoredEvent>> {
+    async fn mark_missed_seen(&self, user_id: i64, through: Option<u64>, now: i64) -> StoreResult<()> {
         let mut tx = self.write().await?;
         history::mark_seen(&mut tx, user_id, through).await?;
         let event = history::notice(&mut tx, user_id).await?;
-        let stored = append(&mut tx, vec![event], now).await?;
-        tx.commit().await?;
-        Ok(stored)
+        append(&mut tx, self.backend, vec![event], now).await?;
+        self.commit_appended(tx).await
     }
 
     async fn ringing_past_deadline(&self, now: i64) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT id FROM calls WHERE state IN ('proceeding', 'alerting') AND ring_deadline <= ?").bind(now).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT id FROM calls WHERE state IN ('proceeding', 'alerting') AND ring_deadline <= $1").bind(now).fetch_all(&self.pool).await?)
     }
 
     async fn unended_calls_of(&self, user_id: i64) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT c.id FROM calls c JOIN participants p ON p.call_id = c.id WHERE p.user_id = ? AND c.state != 'ended'")
+        Ok(sqlx::query_scalar("SELECT c.id FROM calls c JOIN participants p ON p.call_id = c.id WHERE p.user_id = $1 AND c.state != 'ended'")
             .bind(user_id)
             .fetch_all(&self.pool)
             .await?)
     }
 
     async fn purge_calls(&self, before: i64) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM calls WHERE ended_at IS NOT NULL AND ended_at < ?").bind(before).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM calls WHERE ended_at IS NOT NULL AND ended_at < $1").bind(before).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 
-    async fn insert_messages(&self, messages: &[MessageRecord], events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
+    async fn insert_messages(&self, messages: &[MessageRecord], events: Vec<NewEvent>, now: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         for m in messages {
             sqlx::query(
                 "INSERT INTO messages (id, owner_id, from_email, kind, text, audio_file, duration_ms, size, created_at, heard, to_email)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(&m.id)
             .bind(m.owner_id)
@@ -324,40 +333,44 @@ impl Store for SqliteStore {
             .bind(m.duration_ms.map(|v| v as i64))
             .bind(m.size.map(|v| v as i64))
             .bind(m.created_at)
-            .bind(m.heard)
+            .bind(i64::from(m.heard))
             .bind(&m.to_email)
             .execute(&mut *tx)
             .await?;
         }
-        let stored = append(&mut tx, events, now).await?;
-        tx.commit().await?;
-        Ok(stored)
+        append(&mut tx, self.backend, events, now).await?;
+        self.commit_appended(tx).await
     }
 
     async fn mailbox_bytes(&self, owner_id: i64) -> StoreResult<u64> {
-        let bytes: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM messages WHERE owner_id = ?").bind(owner_id).fetch_one(&self.pool).await?;
+        let bytes: i64 =
+            sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM messages WHERE owner_id = $1").bind(owner_id).fetch_one(&self.pool).await?;
         Ok(bytes as u64)
     }
 
     async fn messages_of(&self, owner_id: i64) -> StoreResult<Vec<MessageRecord>> {
-        let rows = sqlx::query("SELECT * FROM messages WHERE owner_id = ? ORDER BY created_at, id").bind(owner_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM messages WHERE owner_id = $1 ORDER BY created_at, id").bind(owner_id).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(message).collect::<Result<_, _>>()?)
     }
 
     async fn message(&self, owner_id: i64, message_id: &str) -> StoreResult<Option<MessageRecord>> {
-        let row = sqlx::query("SELECT * FROM messages WHERE owner_id = ? AND id = ?").bind(owner_id).bind(message_id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM messages WHERE owner_id = $1 AND id = $2").bind(owner_id).bind(message_id).fetch_optional(&self.pool).await?;
         Ok(row.as_ref().map(message).transpose()?)
     }
 
     async fn set_heard(&self, owner_id: i64, message_id: &str, heard: bool) -> StoreResult<bool> {
-        let done =
-            sqlx::query("UPDATE messages SET heard = ? WHERE owner_id = ? AND id = ?").bind(heard).bind(owner_id).bind(message_id).execute(&self.pool).await?;
+        let done = sqlx::query("UPDATE messages SET heard = $1 WHERE owner_id = $2 AND id = $3")
+            .bind(i64::from(heard))
+            .bind(owner_id)
+            .bind(message_id)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn delete_message(&self, owner_id: i64, message_id: &str) -> StoreResult<Option<MessageRecord>> {
         let row =
-            sqlx::query("DELETE FROM messages WHERE owner_id = ? AND id = ? RETURNING *").bind(owner_id).bind(message_id).fetch_optional(&self.pool).await?;
+            sqlx::query("DELETE FROM messages WHERE owner_id = $1 AND id = $2 RETURNING *").bind(owner_id).bind(message_id).fetch_optional(&self.pool).await?;
         Ok(row.as_ref().map(message).transpose()?)
     }
 
@@ -365,19 +378,41 @@ impl Store for SqliteStore {
         Ok(sqlx::query_scalar("SELECT audio_file FROM messages WHERE audio_file IS NOT NULL").fetch_all(&self.pool).await?)
     }
 
-    async fn append_events(&self, events: Vec<NewEvent>, now: i64) -> StoreResult<Vec<StoredEvent>> {
+    async fn append_events(&self, events: Vec<NewEvent>, now: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let stored = append(&mut tx, events, now).await?;
-        tx.commit().await?;
-        Ok(stored)
+        append(&mut tx, self.backend, events, now).await?;
+        self.commit_appended(tx).await
+    }
+
+    fn doorbell(&self) -> Arc<Notify> {
+        self.doorbell.clone()
+    }
+
+    async fn listen_for_appends(&self) -> StoreResult<()> {
+        if self.backend == Backend::Sqlite {
+            return std::future::pending().await;
+        }
+        let mut listener = PgListener::connect(&self.url).await?;
+        listener.listen(EVENTS_CHANNEL).await?;
+        // Appends made while not listening are read now.
+        self.doorbell.notify_one();
+        loop {
+            listener.recv().await?;
+            self.doorbell.notify_one();
+        }
+    }
+
+    async fn events_since(&self, after_id: i64, limit: u32) -> StoreResult<Vec<StoredEvent>> {
+        let rows = sqlx::query("SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2").bind(after_id).bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
     }
 
     async fn events_after(&self, user_id: i64, device_id: &str, after_id: i64, limit: u32) -> StoreResult<Vec<StoredEvent>> {
-        let rows = sqlx::query("SELECT * FROM events WHERE user_id = ? AND id > ? AND (device_id IS NULL OR device_id = ?) ORDER BY id LIMIT ?")
+        let rows = sqlx::query("SELECT * FROM events WHERE user_id = $1 AND id > $2 AND (device_id IS NULL OR device_id = $3) ORDER BY id LIMIT $4")
             .bind(user_id)
             .bind(after_id)
             .bind(device_id)
-            .bind(limit)
+            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
@@ -394,23 +429,23 @@ impl Store for SqliteStore {
     async fn prune_events(&self, before: i64, keep: i64, keep_bytes: i64) -> StoreResult<()> {
         let mut tx = self.write().await?;
         let too_old_or_many: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events WHERE created_at < ? OR id <= (SELECT COALESCE(MAX(id), 0) - ? FROM events)")
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events WHERE created_at < $1 OR id <= (SELECT COALESCE(MAX(id), 0) - $2 FROM events)")
                 .bind(before)
                 .bind(keep)
                 .fetch_one(&mut *tx)
                 .await?;
         let too_big: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(id), 0) FROM (SELECT id, SUM(length(data)) OVER (ORDER BY id DESC) AS newer_bytes FROM events) WHERE newer_bytes > ?",
+            "SELECT COALESCE(MAX(id), 0) FROM (SELECT id, SUM(length(data)) OVER (ORDER BY id DESC) AS newer_bytes FROM events) AS sized WHERE newer_bytes > $1",
         )
         .bind(keep_bytes)
         .fetch_one(&mut *tx)
         .await?;
         let cut = too_old_or_many.max(too_big);
         if cut > 0 {
-            sqlx::query("DELETE FROM events WHERE id <= ?").bind(cut).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM events WHERE id <= $1").bind(cut).execute(&mut *tx).await?;
             sqlx::query(
-                "INSERT INTO meta (key, value) VALUES ('events_pruned_through', ?)
-                 ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
+                "INSERT INTO meta (key, value) VALUES ('events_pruned_through', $1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE meta.value < excluded.value",
             )
             .bind(cut)
             .execute(&mut *tx)

@@ -2,7 +2,7 @@
 
 use restphone_api::event::EventKind;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::domain::history::HistoryRecord;
 use crate::store::{DeviceRecord, MessageRecord, StoredEvent, StoredHistory, UserRecord};
@@ -19,7 +19,7 @@ pub(super) fn parse<T: serde::de::DeserializeOwned>(name: String) -> Result<T, s
     serde_json::from_value(serde_json::Value::String(name)).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-pub(super) fn user(row: &SqliteRow) -> Result<UserRecord, sqlx::Error> {
+pub(super) fn user(row: &AnyRow) -> Result<UserRecord, sqlx::Error> {
     Ok(UserRecord {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
@@ -29,7 +29,7 @@ pub(super) fn user(row: &SqliteRow) -> Result<UserRecord, sqlx::Error> {
     })
 }
 
-pub(super) fn device(row: &SqliteRow) -> Result<DeviceRecord, sqlx::Error> {
+pub(super) fn device(row: &AnyRow) -> Result<DeviceRecord, sqlx::Error> {
     Ok(DeviceRecord {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
@@ -42,7 +42,7 @@ pub(super) fn device(row: &SqliteRow) -> Result<DeviceRecord, sqlx::Error> {
     })
 }
 
-pub(super) fn message(row: &SqliteRow) -> Result<MessageRecord, sqlx::Error> {
+pub(super) fn message(row: &AnyRow) -> Result<MessageRecord, sqlx::Error> {
     Ok(MessageRecord {
         id: row.try_get("id")?,
         owner_id: row.try_get("owner_id")?,
@@ -53,12 +53,12 @@ pub(super) fn message(row: &SqliteRow) -> Result<MessageRecord, sqlx::Error> {
         duration_ms: row.try_get::<Option<i64>, _>("duration_ms")?.map(|v| v as u64),
         size: row.try_get::<Option<i64>, _>("size")?.map(|v| v as u64),
         created_at: row.try_get("created_at")?,
-        heard: row.try_get("heard")?,
+        heard: flag(row, "heard")?,
         to_email: row.try_get("to_email")?,
     })
 }
 
-pub(super) fn event(row: &SqliteRow) -> Result<StoredEvent, sqlx::Error> {
+pub(super) fn event(row: &AnyRow) -> Result<StoredEvent, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
     Ok(StoredEvent {
         id: row.try_get("id")?,
@@ -69,9 +69,14 @@ pub(super) fn event(row: &SqliteRow) -> Result<StoredEvent, sqlx::Error> {
     })
 }
 
+/// A flag column: 0 or 1 in both databases.
+fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
 pub(super) const DEVICE_COLUMNS: &str = "id, user_id, name, contact, registered_at, refreshed_at, expires_at, token_hash";
 
-pub(super) fn history(row: &SqliteRow) -> Result<StoredHistory, sqlx::Error> {
+pub(super) fn history(row: &AnyRow) -> Result<StoredHistory, sqlx::Error> {
     let id: i64 = row.try_get("id")?;
     Ok(StoredHistory {
         id: id as u64,
@@ -86,7 +91,7 @@ pub(super) fn history(row: &SqliteRow) -> Result<StoredHistory, sqlx::Error> {
             answered_at: row.try_get("answered_at")?,
             ended_at: row.try_get("ended_at")?,
             reason: parse(row.try_get("reason")?)?,
-            missed: row.try_get("missed")?,
+            missed: flag(row, "missed")?,
             device: row.try_get("device")?,
         },
     })

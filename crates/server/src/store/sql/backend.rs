@@ -1,0 +1,91 @@
+//! The two databases the store runs on, how each is opened, and the few places where
+//! their SQL differs. Everything else is one statement for both (`$N` parameters, which
+//! SQLite reads as numbered too; flags as 0 or 1).
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::MigrateDatabase;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The advisory lock every transaction that appends events takes: ids are then
+/// committed in the order they are drawn, so a reader that has seen id N has seen
+/// every committed id below it (see `append`).
+const EVENT_LOG_LOCK: i64 = 0x7265_7374_7068_6f6e; // "restphon"
+
+/// The channel instances listen on to learn of new events; it carries ids only.
+pub const EVENTS_CHANNEL: &str = "restphone_events";
+
+impl Backend {
+    pub fn of(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") { Self::Postgres } else { Self::Sqlite }
+    }
+
+    /// Connects, creating the database if needed, and runs the migrations.
+    pub async fn open(self, url: &str) -> Result<AnyPool, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        match self {
+            Self::Sqlite => {
+                let options =
+                    if url.starts_with("sqlite:") { SqliteConnectOptions::from_str(url)? } else { SqliteConnectOptions::new().filename(Path::new(url)) };
+                let url = options.create_if_missing(true).to_url_lossy();
+                let pool = AnyPoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            let pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+                            conn.execute(pragmas).await.map(drop)
+                        })
+                    })
+                    .connect_with(AnyConnectOptions::from_str(url.as_str())?)
+                    .await?;
+                sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+                Ok(pool)
+            }
+            Self::Postgres => {
+                if !sqlx::Any::database_exists(url).await? {
+                    sqlx::Any::create_database(url).await?;
+                }
+                let pool = AnyPoolOptions::new().max_connections(16).connect(url).await?;
+                sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+                Ok(pool)
+            }
+        }
+    }
+
+    /// Begins a transaction that reads before it writes. SQLite's BEGIN IMMEDIATE takes
+    /// the write lock first, so it never fails to upgrade its lock; PostgreSQL locks the
+    /// rows it reads to change instead (`calls::lock_call`).
+    pub fn begin_write(self) -> &'static str {
+        match self {
+            Self::Sqlite => "BEGIN IMMEDIATE",
+            Self::Postgres => "BEGIN",
+        }
+    }
+
+    /// Run before a transaction appends events. SQLite has one writer at a time
+    /// already; PostgreSQL takes `EVENT_LOG_LOCK` until the commit.
+    pub fn order_appends(self) -> Option<String> {
+        match self {
+            Self::Sqlite => None,
+            Self::Postgres => Some(format!("SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK})")),
+        }
+    }
+
+    /// Run after a transaction appended events up to `last_id`: rings every instance's
+    /// doorbell when it commits. SQLite serves one process, which rings its own.
+    pub fn announce_appends(self, last_id: i64) -> Option<String> {
+        match self {
+            Self::Sqlite => None,
+            Self::Postgres => Some(format!("SELECT pg_notify('{EVENTS_CHANNEL}', '{last_id}')")),
+        }
+    }
+}
