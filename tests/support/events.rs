@@ -16,10 +16,13 @@ pub struct SseEvent {
 
 pub struct EventStream {
     pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
     body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     parser: SseParser,
     parsed: VecDeque<RawEvent>,
     pub last_id: Option<String>,
+    /// The id of every event read so far, in order.
+    pub ids: Vec<i64>,
 }
 
 impl EventStream {
@@ -28,7 +31,8 @@ impl EventStream {
         let status = response.status().as_u16();
         assert_eq!(status, 200, "the event stream opens");
         assert_eq!(response.headers()["content-type"], "text/event-stream");
-        Self { status, body: response.bytes_stream().boxed(), parser: SseParser::default(), parsed: VecDeque::new(), last_id: None }
+        let headers = response.headers().clone();
+        Self { status, headers, body: response.bytes_stream().boxed(), parser: SseParser::default(), parsed: VecDeque::new(), last_id: None, ids: Vec::new() }
     }
 
     /// The next event, or `None` when the stream ended or nothing came within `wait`.
@@ -40,8 +44,9 @@ impl EventStream {
     pub async fn next(&mut self) -> Option<SseEvent> {
         loop {
             if let Some(parsed) = self.parsed.pop_front() {
-                if parsed.id.is_some() {
-                    self.last_id.clone_from(&parsed.id);
+                if let Some(id) = &parsed.id {
+                    self.ids.extend(id.parse::<i64>().ok());
+                    self.last_id = Some(id.clone());
                 }
                 let data = serde_json::from_str(&parsed.data).expect("event data is JSON");
                 return Some(SseEvent { id: parsed.id, event: parsed.event, data });

@@ -4,6 +4,7 @@
 //! Waiting is always for an event with a deadline, never a sleep.
 
 mod client;
+pub mod cluster;
 pub mod desktop;
 mod ear;
 mod events;
