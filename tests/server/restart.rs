@@ -33,3 +33,27 @@ async fn a_restart_keeps_accounts_devices_calls_messages_and_the_event_log() {
     bob.delete(&format!("/call/{call}")).await.expect(204);
     events.wait_for_call(&call, |c| c["state"] == "ended").await;
 }
+
+/// Refreshes are answered from memory and written behind: what was answered is what a
+/// restarted server (or another instance) finds, and a removed device is not revived.
+#[tokio::test]
+async fn refreshes_written_behind_are_kept_across_a_restart() {
+    let mut server = TestServer::start().await;
+    let alice = Client::sign_up(&server.base, "alice").await;
+    let laptop = alice.register_for("Laptop", 600).await;
+    let desk = alice.register_for("Desk phone", 600).await;
+    for _ in 0..3 {
+        let refreshed = alice.put(&format!("/login/alice@example.com/{laptop}"), json!({"expires": 3600})).await.expect(200);
+        assert!(refreshed["expires"].as_u64().unwrap() > 3590);
+    }
+    alice.delete(&format!("/login/alice@example.com/{desk}")).await.expect(204);
+    alice.put(&format!("/login/alice@example.com/{desk}"), json!({})).await.problem(404);
+
+    server.restart().await;
+    let devices = alice.get("/login/alice@example.com").await.expect(200)["devices"].as_array().unwrap().clone();
+    assert_eq!(devices.len(), 1, "{devices:?}");
+    assert_eq!(devices[0]["id"], laptop.as_str());
+    let at = |field: &str| chrono::DateTime::parse_from_rfc3339(devices[0][field].as_str().unwrap()).unwrap();
+    let lifetime = at("expires_at") - at("refreshed_at");
+    assert_eq!(lifetime.num_seconds(), 3600, "the last refresh was written: {}", devices[0]);
+}

@@ -2,8 +2,9 @@
 //!
 //! Architecture invariants:
 //! - State lives in the store (`store::Store`, SQLite or PostgreSQL); memory holds
-//!   only the open event streams, caches of verified credentials, and the loops that
-//!   feed streams from the log (`hub`) and run timers (`sweeper`). Instances on one
+//!   only the open event streams, caches of verified credentials and of registrations
+//!   (whose refreshes are written behind, `registrations`), and the loops that feed
+//!   streams from the log (`hub`) and run timers (`sweeper`). Instances on one
 //!   PostgreSQL database are interchangeable.
 //! - Every change that others must hear about is appended to the event log in the
 //!   transaction that makes it; streams are fed from the log alone.
@@ -21,6 +22,7 @@ pub mod guard;
 pub mod hub;
 pub mod open_streams;
 pub mod rate;
+pub mod registrations;
 pub mod routes;
 pub mod state;
 pub mod storage;
@@ -67,7 +69,8 @@ pub async fn serve(
 pub struct Server {
     state: AppState,
     closing_sender: Arc<tokio::sync::watch::Sender<bool>>,
-    /// The hub's and the sweeper's loops, which end when the server closes.
+    /// The hub's, the sweeper's and the refresh writer's loops, which end when the
+    /// server closes.
     loops: Arc<tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
@@ -80,7 +83,8 @@ impl Server {
         let logged = store.last_event_id().await?;
         let (closing_sender, closing) = tokio::sync::watch::channel(false);
         let state = AppState::new(config, Arc::new(store), closing);
-        let loops = vec![tokio::spawn(hub::run(state.clone(), logged)), tokio::spawn(sweeper::run(state.clone()))];
+        let loops =
+            vec![tokio::spawn(hub::run(state.clone(), logged)), tokio::spawn(sweeper::run(state.clone())), tokio::spawn(registrations::run(state.clone()))];
         Ok(Self { state, closing_sender: Arc::new(closing_sender), loops: Arc::new(tokio::sync::Mutex::new(loops)) })
     }
 

@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::hub::Hub;
 use crate::open_streams::OpenStreams;
 use crate::rate::Rates;
+use crate::registrations::Registrations;
 use crate::store::{CallChange, DeviceRecord, NewEvent, Store};
 
 #[derive(Clone)]
@@ -28,6 +29,7 @@ pub struct Shared {
     pub throttle: SignInThrottle,
     pub streams: OpenStreams,
     pub rates: Rates,
+    pub registrations: Registrations,
     /// Turns true when the server shuts down, so open streams end.
     pub closing: watch::Receiver<bool>,
 }
@@ -52,6 +54,7 @@ impl AppState {
             throttle,
             streams: OpenStreams::default(),
             rates,
+            registrations: Registrations::default(),
             closing,
         }))
     }

@@ -41,6 +41,7 @@ async fn sweep(state: &AppState) -> Result<(), crate::error::ApiError> {
     let lapsed = state.store.lapse_devices(now).await?;
     for device in &lapsed {
         tracing::info!(device = %device.id, "registration lapsed");
+        state.registrations.forget(&device.id);
         state.streams.close_device(device.user_id, &device.id);
     }
     let mut owners: Vec<i64> = lapsed.iter().map(|d| d.user_id).collect();

@@ -69,12 +69,14 @@ pub async fn register(State(state): State<AppState>, user: User, Path(email): Pa
     if !state.store.insert_device(&device, max).await? {
         return Err(ApiError::Conflict(format!("this account has {max} registered devices, the most this server allows: remove one first")));
     }
+    state.registrations.remember(&device);
     announce_presence(&state, user.id, &user.email).await?;
     let body = registered(&user.email, &device, now);
     Ok(created(&body.url.clone(), body))
 }
 
-/// The hot path of every device: keep it to one indexed update.
+/// The hot path of every device: a refresh that only extends a registration this
+/// instance knows is answered from memory and written behind (`registrations`).
 #[utoipa::path(
     put,
     path = "/login/{email}/{id}",
@@ -110,9 +112,16 @@ pub async fn refresh(
     let name = change.device.map(|d| validate::device_name(&d.name)).transpose().map_err(ApiError::Unprocessable)?;
     let now = now();
     let expires_at = now + i64::from(state.config.grant_expires(change.expires)) * 1000;
-    let device = state.store.refresh_device(user.id, &id, expires_at, name.as_deref(), user.token_hash.as_deref(), now).await?;
+    let token_hash = user.token_hash.as_deref();
+    if name.is_none()
+        && let Some(device) = state.registrations.extend(user.id, &id, expires_at, token_hash, now)
+    {
+        return Ok(axum::Json(registered(&user.email, &device, now)));
+    }
+    let device = state.store.refresh_device(user.id, &id, expires_at, name.as_deref(), token_hash, now).await?;
     let device =
         device.ok_or_else(|| ApiError::NotFound(format!("registration {id} does not exist or has lapsed: register again with POST /login/{email}")))?;
+    state.registrations.remember(&device);
     if name.is_some() {
         announce_presence(&state, user.id, &user.email).await?;
     }
@@ -136,6 +145,7 @@ pub async fn refresh(
 )]
 pub async fn unregister(State(state): State<AppState>, user: User, Path((email, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
     only_owner(&user, &email, "remove this account's devices")?;
+    state.registrations.forget(&id);
     let device = state.store.delete_device(user.id, &id).await?.ok_or_else(|| ApiError::NotFound(format!("registration {id} does not exist")))?;
     state.streams.close_device(user.id, &id);
     // Removed by another signed-in device, the device is signed out: its token goes

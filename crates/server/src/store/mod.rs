@@ -58,6 +58,14 @@ pub struct MessageRecord {
     pub to_email: Option<String>,
 }
 
+/// A registration refresh taken in memory, to be written behind (`registrations`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRefresh {
+    pub device_id: String,
+    pub expires_at: i64,
+    pub refreshed_at: i64,
+}
+
 /// A history record as stored, with its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredHistory {
@@ -144,6 +152,9 @@ pub trait Store: Send + Sync + 'static {
         token_hash: Option<&str>,
         now: i64,
     ) -> StoreResult<Option<DeviceRecord>>;
+    /// Writes refreshes taken in memory, in one transaction; returns the devices whose
+    /// registration is gone.
+    async fn extend_devices(&self, refreshes: &[PendingRefresh]) -> StoreResult<Vec<String>>;
     /// The registration removed; `None` when there was none.
     async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<Option<DeviceRecord>>;
     async fn live_devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<DeviceRecord>>;

@@ -19,8 +19,11 @@ pub use self::backend::Backend;
 use self::backend::EVENTS_CHANNEL;
 use self::calls::{append, load_call, lock_call, save_call};
 use self::rows::{DEVICE_COLUMNS, device, event, message, name_of, user};
-use super::{CallChange, DeviceRecord, MessageRecord, NewEvent, Store, StoreResult, StoredEvent, StoredHistory, UserRecord};
+use super::{CallChange, DeviceRecord, MessageRecord, NewEvent, PendingRefresh, Store, StoreResult, StoredEvent, StoredHistory, UserRecord};
 use crate::domain::call::CallRecord;
+
+/// Refreshes written behind per statement (three parameters each).
+const EXTEND_BATCH: usize = 500;
 
 pub struct SqlStore {
     pool: AnyPool,
@@ -195,6 +198,27 @@ impl Store for SqlStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(device).transpose()?)
+    }
+
+    async fn extend_devices(&self, refreshes: &[PendingRefresh]) -> StoreResult<Vec<String>> {
+        let mut tx = self.pool.begin().await?;
+        let mut found = std::collections::HashSet::new();
+        for batch in refreshes.chunks(EXTEND_BATCH) {
+            let rows: Vec<String> = (0..batch.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+            // VALUES names its columns column1..3 in both databases.
+            let sql = format!(
+                "UPDATE devices SET expires_at = v.column2, refreshed_at = v.column3 FROM (VALUES {}) AS v
+                 WHERE devices.id = v.column1 RETURNING devices.id",
+                rows.join(", ")
+            );
+            let mut update = sqlx::query_scalar::<_, String>(&sql);
+            for refresh in batch {
+                update = update.bind(&refresh.device_id).bind(refresh.expires_at).bind(refresh.refreshed_at);
+            }
+            found.extend(update.fetch_all(&mut *tx).await?);
+        }
+        tx.commit().await?;
+        Ok(refreshes.iter().filter(|refresh| !found.contains(&refresh.device_id)).map(|refresh| refresh.device_id.clone()).collect())
     }
 
     async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<Option<DeviceRecord>> {
