@@ -4,10 +4,12 @@
 //! took a second, still ringing, call is killed with SIGKILL: the devices it served
 //! reconnect through the balancer with Last-Event-ID and miss no event (every id the log
 //! holds for them, in order), the first call goes on, and the second call's ring timer
-//! fires on another instance.
+//! fires on another instance. A token revoked on one instance is refused by all.
 
-use restphone_system_tests::cluster::Cluster;
-use restphone_system_tests::{Client, EventStream};
+use std::collections::HashSet;
+
+use restphone_system_tests::cluster::{Cluster, INSTANCES};
+use restphone_system_tests::{Client, DEADLINE, EventStream};
 use serde_json::{Value, json};
 
 /// A device with its push channel, and every event id it received over all its streams.
@@ -75,7 +77,7 @@ async fn three_instances_behind_a_balancer_lose_nothing_when_one_is_killed() {
     let mut laptop = Device::open(&alice, "Laptop").await;
     let mut desk = Device::open(&alice, "Desk phone").await;
     let mut phone = Device::open(&bob, "Phone").await;
-    let instances: std::collections::HashSet<String> = [&laptop, &desk, &phone].iter().map(|d| d.served_by()).collect();
+    let instances: HashSet<String> = [&laptop, &desk, &phone].iter().map(|d| d.served_by()).collect();
     assert_eq!(instances.len(), 3, "the balancer spreads the three streams over the three instances");
 
     // Bob calls: both of Alice's devices ring, whichever instance serves them.
@@ -142,5 +144,42 @@ async fn three_instances_behind_a_balancer_lose_nothing_when_one_is_killed() {
         let received = device.drain(owner).await;
         let (first, last) = (received[0], *received.last().unwrap());
         assert_eq!(received, logged_ids(&cluster.database, &owner.email, &device.id, first, last), "{}", device.id);
+    }
+}
+
+/// Signing out on one instance, or changing the password there, revokes tokens that
+/// every instance holds in memory: each refuses them within moments.
+#[tokio::test]
+async fn a_token_revoked_on_one_instance_is_refused_by_every_instance() {
+    let cluster = Cluster::start(&[]).await;
+    for (name, revoke) in [("alice", Revocation::SignOut), ("bob", Revocation::NewPassword)] {
+        let client = Client::sign_up(&cluster.base, name).await;
+        until_every_instance_answers(&client, 200).await;
+        match revoke {
+            Revocation::SignOut => client.delete("/session").await.expect(204),
+            Revocation::NewPassword => {
+                let change = json!({"password": "a brand new password", "current_password": client.password});
+                client.patch(&format!("/user/{}", client.email), change).await.expect(200)
+            }
+        };
+        until_every_instance_answers(&client, 401).await;
+    }
+}
+
+enum Revocation {
+    SignOut,
+    NewPassword,
+}
+
+/// Asks until each instance has answered `status` (to the client's own profile).
+async fn until_every_instance_answers(client: &Client, status: u16) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut answered = HashSet::new();
+    while answered.len() < INSTANCES.len() {
+        assert!(tokio::time::Instant::now() < deadline, "only {answered:?} answered {status} for {}", client.email);
+        let reply = client.get(&format!("/user/{}", client.email)).await;
+        if reply.status == status {
+            answered.insert(served_by(&reply.headers));
+        }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! The log is the one source, for one instance or several: `run` reads what was
 //! appended since it last looked, in id order, whenever the store's doorbell rings
-//! (after this instance appends, and on PostgreSQL after any instance does). A ring
+//! (after this instance appends, and on PostgreSQL after any instance does: see
+//! `peers`). A ring
 //! that is missed loses nothing: the next read catches up, and one happens at least
 //! every `CATCH_UP` anyway. Ids are committed in order (see `store`), so a stream
 //! sees them increasing and can drop what it already replayed.
@@ -15,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 use crate::state::AppState;
-use crate::store::{Store, StoredEvent};
+use crate::store::StoredEvent;
 
 pub type Delivery = Arc<StoredEvent>;
 
@@ -54,8 +55,6 @@ impl Hub {
 pub async fn run(state: AppState, mut cursor: i64) {
     let mut closing = state.closing.clone();
     let doorbell = state.store.doorbell();
-    let listening = listen(state.store.clone());
-    tokio::pin!(listening);
     loop {
         if let Err(error) = deliver_since(&state, &mut cursor).await {
             tracing::error!(%error, "reading the event log failed");
@@ -63,7 +62,6 @@ pub async fn run(state: AppState, mut cursor: i64) {
         tokio::select! {
             _ = doorbell.notified() => {}
             _ = tokio::time::sleep(CATCH_UP) => {}
-            _ = &mut listening => {}
             _ = closing.changed() => return,
         }
     }
@@ -80,15 +78,5 @@ async fn deliver_since(state: &AppState, cursor: &mut i64) -> Result<(), crate::
         if !full {
             return Ok(());
         }
-    }
-}
-
-/// Keeps listening for other instances' appends, reconnecting after a failure.
-async fn listen(store: Arc<dyn Store>) {
-    loop {
-        if let Err(error) = store.listen_for_appends().await {
-            tracing::warn!(%error, "listening for other instances' events failed; reconnecting");
-        }
-        tokio::time::sleep(CATCH_UP).await;
     }
 }

@@ -21,6 +21,7 @@ pub mod extract;
 pub mod guard;
 pub mod hub;
 pub mod open_streams;
+pub mod peers;
 pub mod rate;
 pub mod registrations;
 pub mod routes;
@@ -69,8 +70,8 @@ pub async fn serve(
 pub struct Server {
     state: AppState,
     closing_sender: Arc<tokio::sync::watch::Sender<bool>>,
-    /// The hub's, the sweeper's and the refresh writer's loops, which end when the
-    /// server closes.
+    /// The hub's, the sweeper's, the refresh writer's and the peers' loops, which end
+    /// when the server closes.
     loops: Arc<tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
@@ -83,8 +84,12 @@ impl Server {
         let logged = store.last_event_id().await?;
         let (closing_sender, closing) = tokio::sync::watch::channel(false);
         let state = AppState::new(config, Arc::new(store), closing);
-        let loops =
-            vec![tokio::spawn(hub::run(state.clone(), logged)), tokio::spawn(sweeper::run(state.clone())), tokio::spawn(registrations::run(state.clone()))];
+        let loops = vec![
+            tokio::spawn(hub::run(state.clone(), logged)),
+            tokio::spawn(sweeper::run(state.clone())),
+            tokio::spawn(registrations::run(state.clone())),
+            tokio::spawn(peers::run(state.clone())),
+        ];
         Ok(Self { state, closing_sender: Arc::new(closing_sender), loops: Arc::new(tokio::sync::Mutex::new(loops)) })
     }
 

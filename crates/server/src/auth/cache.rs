@@ -70,6 +70,12 @@ impl CredentialCache {
         self.tokens.lock().expect("cache lock").remove(token_hash);
     }
 
+    /// When revocations may have been missed: everything is verified again on next use.
+    pub fn forget_all(&self) {
+        self.tokens.lock().expect("cache lock").clear();
+        self.passwords.lock().expect("cache lock").clear();
+    }
+
     /// After a password change, a rename or an account deletion.
     pub fn forget_user(&self, user_id: i64) {
         self.tokens.lock().expect("cache lock").retain(|_, known| known.user.id != user_id);

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use restphone_api::event::EventKind;
 use restphone_api::history::HistoryFilter;
 use restphone_api::message::MessageKind;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 
 pub use sql::SqlStore;
 
@@ -64,6 +64,16 @@ pub struct PendingRefresh {
     pub device_id: String,
     pub expires_at: i64,
     pub refreshed_at: i64,
+}
+
+/// Credentials another instance revoked, which this one must stop honouring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocation {
+    Token(String),
+    /// Every token and password of the user: a new password, or a deleted account.
+    User(i64),
+    /// Listening (re)started: what was revoked before is unknown.
+    Unknown,
 }
 
 /// A history record as stored, with its id.
@@ -198,11 +208,13 @@ pub trait Store: Send + Sync + 'static {
     // The event log.
     async fn append_events(&self, events: Vec<NewEvent>, now: i64) -> StoreResult<()>;
     /// Rung after each commit that appended events: by this instance, and on
-    /// PostgreSQL by every other one (see `listen_for_appends`).
+    /// PostgreSQL by every other one (see `listen`).
     fn doorbell(&self) -> Arc<Notify>;
-    /// Rings the doorbell when another instance appends, until the connection fails;
-    /// never returns where no other instance can write (SQLite).
-    async fn listen_for_appends(&self) -> StoreResult<()>;
+    /// Rings the doorbell when another instance appends, and hands over what other
+    /// instances revoke, until the connection fails; never returns where no other
+    /// instance can write (SQLite). Revocations are announced by the transactions that
+    /// make them, so they are heard exactly when they commit.
+    async fn listen(&self, revoked: &mpsc::UnboundedSender<Revocation>) -> StoreResult<()>;
     /// Every user's events after `after_id`, oldest first.
     async fn events_since(&self, after_id: i64, limit: u32) -> StoreResult<Vec<StoredEvent>>;
     /// The user's events after `after_id` meant for `device_id`, oldest first.

@@ -21,9 +21,6 @@ pub enum Backend {
 /// every committed id below it (see `append`).
 const EVENT_LOG_LOCK: i64 = 0x7265_7374_7068_6f6e; // "restphon"
 
-/// The channel instances listen on to learn of new events; it carries ids only.
-pub const EVENTS_CHANNEL: &str = "restphone_events";
-
 impl Backend {
     pub fn of(url: &str) -> Self {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") { Self::Postgres } else { Self::Sqlite }
@@ -77,15 +74,6 @@ impl Backend {
         match self {
             Self::Sqlite => None,
             Self::Postgres => Some(format!("SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK})")),
-        }
-    }
-
-    /// Run after a transaction appended events up to `last_id`: rings every instance's
-    /// doorbell when it commits. SQLite serves one process, which rings its own.
-    pub fn announce_appends(self, last_id: i64) -> Option<String> {
-        match self {
-            Self::Sqlite => None,
-            Self::Postgres => Some(format!("SELECT pg_notify('{EVENTS_CHANNEL}', '{last_id}')")),
         }
     }
 }

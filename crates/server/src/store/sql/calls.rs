@@ -5,8 +5,8 @@ use restphone_api::call::{CallState, EndReason, ParticipantState, Role};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::Backend;
 use super::rows::{name_of, parse};
+use super::{Backend, notices};
 use crate::domain::call::{CallRecord, DeviceRef, EndingRecord, ParticipantRecord, Party};
 use crate::store::{NewEvent, StoredEvent};
 
@@ -112,7 +112,7 @@ pub(super) async fn save_call(conn: &mut AnyConnection, call: &CallRecord) -> Re
 
 /// Appends the events to the log, in the order given. On PostgreSQL, the transaction
 /// first takes the log's lock (`Backend::order_appends`) and rings the doorbell of
-/// every instance on commit.
+/// every instance on commit (`notices`).
 pub(super) async fn append(conn: &mut AnyConnection, backend: Backend, events: Vec<NewEvent>, now: i64) -> Result<Vec<StoredEvent>, sqlx::Error> {
     if events.is_empty() {
         return Ok(Vec::new());
@@ -132,8 +132,8 @@ pub(super) async fn append(conn: &mut AnyConnection, backend: Backend, events: V
             .await?;
         stored.push(StoredEvent { id, user_id: e.user_id, device_id: e.device_id, kind: e.kind, data: e.data });
     }
-    if let Some(announce) = stored.last().and_then(|last| backend.announce_appends(last.id)) {
-        sqlx::query(&announce).execute(&mut *conn).await?;
+    if let Some(last) = stored.last() {
+        notices::appended(conn, backend, last.id).await?;
     }
     Ok(stored)
 }

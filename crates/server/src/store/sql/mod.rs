@@ -5,21 +5,20 @@
 mod backend;
 mod calls;
 mod history;
+mod notices;
 mod rows;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use restphone_api::history::HistoryFilter;
-use sqlx::postgres::PgListener;
 use sqlx::{AnyPool, Row};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 
 pub use self::backend::Backend;
-use self::backend::EVENTS_CHANNEL;
 use self::calls::{append, load_call, lock_call, save_call};
 use self::rows::{DEVICE_COLUMNS, device, event, message, name_of, user};
-use super::{CallChange, DeviceRecord, MessageRecord, NewEvent, PendingRefresh, Store, StoreResult, StoredEvent, StoredHistory, UserRecord};
+use super::{CallChange, DeviceRecord, MessageRecord, NewEvent, PendingRefresh, Revocation, Store, StoreResult, StoredEvent, StoredHistory, UserRecord};
 use crate::domain::call::CallRecord;
 
 /// Refreshes written behind per statement (three parameters each).
@@ -46,6 +45,15 @@ impl SqlStore {
     /// leaves nothing.
     async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         self.pool.begin_with(self.backend.begin_write()).await
+    }
+
+    /// Commits a transaction that revoked these tokens, announcing them to the other
+    /// instances.
+    async fn commit_revoked(&self, mut tx: sqlx::Transaction<'static, sqlx::Any>, token_hashes: &[String]) -> StoreResult<()> {
+        let notices: Vec<String> = token_hashes.iter().map(|hash| notices::token(hash)).collect();
+        notices::revoked(&mut tx, self.backend, &notices).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Commits a transaction that appended events, and rings the doorbell.
@@ -91,6 +99,7 @@ impl Store for SqlStore {
             .await?;
         if password_hash.is_some() {
             sqlx::query("DELETE FROM tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            notices::revoked(&mut tx, self.backend, &[notices::user(user_id)]).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -102,6 +111,7 @@ impl Store for SqlStore {
             sqlx::query_scalar("SELECT audio_file FROM messages WHERE owner_id = $1 AND audio_file IS NOT NULL").bind(user_id).fetch_all(&mut *tx).await?;
         sqlx::query("DELETE FROM events WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+        notices::revoked(&mut tx, self.backend, &[notices::user(user_id)]).await?;
         tx.commit().await?;
         Ok(files)
     }
@@ -125,7 +135,7 @@ impl Store for SqlStore {
         .bind(i64::from(keep))
         .fetch_all(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit_revoked(tx, &revoked).await?;
         Ok(revoked)
     }
 
@@ -144,12 +154,16 @@ impl Store for SqlStore {
     }
 
     async fn delete_token(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM tokens WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
-        Ok(())
+        let mut tx = self.pool.begin().await?;
+        let revoked = sqlx::query_scalar("DELETE FROM tokens WHERE token_hash = $1 RETURNING token_hash").bind(token_hash).fetch_all(&mut *tx).await?;
+        self.commit_revoked(tx, &revoked).await
     }
 
     async fn expire_tokens(&self, before: i64) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar("DELETE FROM tokens WHERE last_used_at <= $1 RETURNING token_hash").bind(before).fetch_all(&self.pool).await?)
+        let mut tx = self.pool.begin().await?;
+        let revoked = sqlx::query_scalar("DELETE FROM tokens WHERE last_used_at <= $1 RETURNING token_hash").bind(before).fetch_all(&mut *tx).await?;
+        self.commit_revoked(tx, &revoked).await?;
+        Ok(revoked)
     }
 
     async fn insert_device(&self, d: &DeviceRecord, max: u32) -> StoreResult<bool> {
@@ -412,18 +426,11 @@ impl Store for SqlStore {
         self.doorbell.clone()
     }
 
-    async fn listen_for_appends(&self) -> StoreResult<()> {
+    async fn listen(&self, revoked: &mpsc::UnboundedSender<Revocation>) -> StoreResult<()> {
         if self.backend == Backend::Sqlite {
             return std::future::pending().await;
         }
-        let mut listener = PgListener::connect(&self.url).await?;
-        listener.listen(EVENTS_CHANNEL).await?;
-        // Appends made while not listening are read now.
-        self.doorbell.notify_one();
-        loop {
-            listener.recv().await?;
-            self.doorbell.notify_one();
-        }
+        Ok(notices::listen(&self.url, &self.doorbell, revoked).await?)
     }
 
     async fn events_since(&self, after_id: i64, limit: u32) -> StoreResult<Vec<StoredEvent>> {
