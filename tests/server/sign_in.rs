@@ -130,3 +130,29 @@ async fn signing_in_past_the_token_limit_revokes_the_least_recently_used() {
         client.get("/user/alice@example.com").await.expect(200);
     }
 }
+
+/// Behind a trusted load balancer every connection comes from the balancer: the
+/// per-address limits then count the client it names in X-Forwarded-For, and from
+/// anyone else that header is ignored.
+#[tokio::test]
+async fn behind_a_trusted_balancer_failures_count_for_the_forwarded_client() {
+    let server = TestServer::start_with(|config| config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let alice = Client::sign_up(&server.base, "alice").await;
+    let balancer = from(&server, "alice", "127.0.0.1", "wrong guess");
+    let guess = |forwarded_for: &'static str| balancer.request(reqwest::Method::GET, "/user/alice@example.com").header("x-forwarded-for", forwarded_for);
+    for _ in 0..5 {
+        balancer.send(guess("192.0.2.66")).await.problem(401);
+    }
+    balancer.send(guess("192.0.2.66")).await.problem(429);
+    // Another client behind the same balancer is not held up.
+    let right = balancer.request(reqwest::Method::POST, "/session").header("x-forwarded-for", "192.0.2.7");
+    balancer.send(right.json(&json!({"email": alice.email, "password": alice.password}))).await.expect(201);
+
+    // Not behind a trusted balancer, the header changes nothing.
+    let direct = from(&server, "alice", "127.0.0.3", "wrong guess");
+    for n in 0..6 {
+        let spoofed = direct.request(reqwest::Method::GET, "/user/alice@example.com").header("x-forwarded-for", format!("198.51.100.{n}"));
+        let reply = direct.send(spoofed).await;
+        assert_eq!(reply.status, if n < 5 { 401 } else { 429 }, "guess {n}");
+    }
+}

@@ -39,7 +39,7 @@ impl Cluster {
             let address = free_port();
             let log = std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap();
             let process = Command::new(server_binary())
-                .args(["--listen", &address.to_string(), "--db", &database])
+                .args(["--listen", &address.to_string(), "--db", &database, "--trusted-proxy", "127.0.0.1"])
                 .arg("--data-dir")
                 .arg(dir.path().join("data"))
                 .args(args)

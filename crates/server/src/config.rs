@@ -1,6 +1,6 @@
 //! What an operator can set, with the defaults a small company would run.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -40,6 +40,10 @@ pub struct Config {
     pub public_hosts: Vec<String>,
     /// A request whose header, or whose body, stalls this long is dropped.
     pub read_timeout: Duration,
+    /// Load balancers in front (`--trusted-proxy`): their connections are not capped
+    /// per address (the balancer limits each client), and the client of a request they
+    /// forward is the last address of its `X-Forwarded-For`.
+    pub trusted_proxies: Vec<IpAddr>,
     /// Serve HTTPS with this certificate; `None` for plain HTTP (loopback).
     pub tls: Option<crate::tls::TlsSource>,
     pub limits: Limits,
@@ -113,6 +117,7 @@ impl Config {
             prune_interval: Duration::from_secs(10),
             token_idle_expiry: Duration::from_secs(30 * 24 * 3600),
             public_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
             read_timeout: Duration::from_secs(30),
             tls: None,
             limits: Limits::default(),

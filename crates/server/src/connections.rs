@@ -1,6 +1,8 @@
 //! Accepting connections: HTTP/1.1 with header and body read timeouts and a cap on
 //! open connections per address, so clients that send half a request, or open
-//! thousands of connections, cannot hold the server.
+//! thousands of connections, cannot hold the server. Behind a trusted load balancer,
+//! the balancer caps each client's connections and names the client of each request
+//! (`X-Forwarded-For`).
 //!
 //! `axum::serve` offers neither (it sets no timer, so hyper's header timeout never
 //! fires), hence this loop over hyper's own connection builder.
@@ -60,6 +62,7 @@ impl Drop for Slot {
 pub struct Settings {
     pub read_timeout: Duration,
     pub per_address: u32,
+    pub trusted_proxies: Arc<[IpAddr]>,
     /// Speak HTTPS on every connection.
     pub tls: Option<TlsAcceptor>,
 }
@@ -91,15 +94,23 @@ pub async fn serve(listener: TcpListener, app: Router, settings: Settings, mut c
                 continue;
             }
         };
-        let Some(slot) = slots.take(remote.ip(), settings.per_address) else {
-            tracing::debug!(%remote, "too many connections from this address");
-            continue;
+        // A balancer's connections are its clients': it caps them itself.
+        let proxied = settings.trusted_proxies.contains(&remote.ip());
+        let slot = if proxied {
+            None
+        } else {
+            let Some(slot) = slots.take(remote.ip(), settings.per_address) else {
+                tracing::debug!(%remote, "too many connections from this address");
+                continue;
+            };
+            Some(slot)
         };
         let _ = stream.set_nodelay(true);
         let read_timeout = settings.read_timeout;
         let service = app.clone().map_request(move |request: axum::http::Request<Incoming>| {
+            let client = if proxied { forwarded_for(request.headers()).map_or(remote, |ip| SocketAddr::new(ip, 0)) } else { remote };
             let mut request = request.map(|body| axum::body::Body::new(TimeoutBody::new(read_timeout, body)));
-            request.extensions_mut().insert(ConnectInfo::<SocketAddr>(remote));
+            request.extensions_mut().insert(ConnectInfo::<SocketAddr>(client));
             request
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
@@ -123,6 +134,13 @@ pub async fn serve(listener: TcpListener, app: Router, settings: Settings, mut c
     }
     drop(listener);
     while connections.join_next().await.is_some() {}
+}
+
+/// The client a trusted balancer forwarded a request for: the last address of
+/// `X-Forwarded-For`, the one the balancer appended (earlier ones are the client's say).
+fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?;
+    last.rsplit(',').next()?.trim().parse().ok()
 }
 
 /// Serves HTTP on one connection until it ends, or gracefully once the server closes.
@@ -169,4 +187,23 @@ async fn answer_plain_http(mut stream: tokio::net::TcpStream) {
 /// Completes once the server is closing.
 async fn closed(closing: &mut watch::Receiver<bool>) {
     let _ = closing.wait_for(|closing| *closing).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderMap;
+
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_address_the_balancer_appended() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(forwarded_for(&headers), None);
+        headers.append("x-forwarded-for", "6.6.6.6, 10.0.0.7".parse().unwrap());
+        assert_eq!(forwarded_for(&headers), "10.0.0.7".parse().ok());
+        headers.append("x-forwarded-for", "2001:db8::1".parse().unwrap());
+        assert_eq!(forwarded_for(&headers), "2001:db8::1".parse().ok());
+        headers.insert("x-forwarded-for", "not an address".parse().unwrap());
+        assert_eq!(forwarded_for(&headers), None);
+    }
 }

@@ -109,8 +109,12 @@ impl Server {
     /// connections are dropped at once.
     pub async fn listen(&self, listener: TcpListener, tls: Option<tls::Tls>, stop: impl Future<Output = ()> + Send + 'static) {
         let config = &self.state.config;
-        let settings =
-            connections::Settings { read_timeout: config.read_timeout, per_address: config.limits.connections_per_address, tls: tls.map(|tls| tls.acceptor) };
+        let settings = connections::Settings {
+            read_timeout: config.read_timeout,
+            per_address: config.limits.connections_per_address,
+            trusted_proxies: config.trusted_proxies.clone().into(),
+            tls: tls.map(|tls| tls.acceptor),
+        };
         connections::serve(listener, app(self.state.clone()), settings, self.state.closing.clone(), stop).await;
     }
 

@@ -41,6 +41,11 @@ struct Args {
     /// 127.0.0.1 and [::1]; repeat for several. Requests naming another host are refused.
     #[arg(long = "public-host", value_name = "NAME")]
     public_hosts: Vec<String>,
+    /// The address of a load balancer in front (HAProxy, nginx); repeat for several.
+    /// Its connections are not capped per address, and the client of each request it
+    /// forwards is the last address of X-Forwarded-For (for the per-address limits).
+    #[arg(long = "trusted-proxy", value_name = "ADDR")]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Days a bearer token may go unused before it stops working.
     #[arg(long, default_value_t = 30)]
     token_expiry_days: u64,
@@ -141,6 +146,7 @@ async fn main() -> std::process::ExitCode {
     config.ended_grace = Duration::from_secs(args.ended_grace);
     config.max_message_bytes = args.max_message_bytes;
     config.public_hosts = args.public_hosts;
+    config.trusted_proxies = args.trusted_proxies;
     config.token_idle_expiry = Duration::from_secs(args.token_expiry_days.max(1) * 24 * 3600);
     config.read_timeout = Duration::from_secs(args.read_timeout.max(1));
     config.limits = args.limits.into();
