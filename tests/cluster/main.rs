@@ -183,3 +183,21 @@ async fn until_every_instance_answers(client: &Client, status: u16) {
         }
     }
 }
+
+/// A registration removed through one instance stops on the others at once: the
+/// device's stream there closes, and a refresh there is refused.
+#[tokio::test]
+async fn a_device_removed_on_one_instance_is_gone_on_the_others() {
+    let cluster = Cluster::start(&[]).await;
+    let alice = Client::sign_up(&cluster.base, "alice").await;
+    let mut laptop = Device::open(&alice, "Laptop").await;
+    let streaming_on = laptop.served_by();
+    let refresh = format!("/login/alice@example.com/{}", laptop.id);
+    // The instance holding the stream knows the registration (it answers refreshes from memory).
+    let there = Client { base: cluster.direct(&streaming_on), ..alice.clone() };
+    there.put(&refresh, json!({})).await.expect(200);
+    let elsewhere = INSTANCES.into_iter().find(|name| *name != streaming_on).unwrap();
+    Client { base: cluster.direct(elsewhere), ..alice.clone() }.delete(&refresh).await.expect(204);
+    laptop.events.wait_closed().await;
+    there.put(&refresh, json!({})).await.problem(404);
+}

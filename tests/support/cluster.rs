@@ -85,6 +85,12 @@ impl Cluster {
         }
     }
 
+    /// `http://ADDR` of instance `name`, to reach it without the balancer.
+    pub fn direct(&self, name: &str) -> String {
+        let instance = self.instances.iter().find(|i| i.name == name).unwrap_or_else(|| panic!("no instance {name}"));
+        format!("http://{}", instance.address)
+    }
+
     /// SIGKILL: no graceful shutdown, open streams cut mid-way.
     pub fn kill(&mut self, name: &str) {
         let instance = self.instances.iter_mut().find(|i| i.name == name).unwrap_or_else(|| panic!("no instance {name}"));

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::BenchResult;
 use crate::api::{Account, Api};
-use crate::server_process::ServerProcess;
+use crate::deployment::Deployment;
 use crate::sse::SseReader;
 use crate::stats::Latency;
 
@@ -45,8 +45,8 @@ pub struct Report {
     pub streams_ended: usize,
 }
 
-pub async fn measure(server: &ServerProcess) -> BenchResult<Vec<Report>> {
-    let api = Api::new(&server.base_url)?;
+pub async fn measure(deployment: &Deployment) -> BenchResult<Vec<Report>> {
+    let api = Api::new(&deployment.base_url)?;
     let caller = api.create_account("caller").await?;
     let mut reports = Vec::with_capacity(ROUNDS.len());
     for (devices, calls) in ROUNDS {

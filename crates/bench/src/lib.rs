@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app_footprint;
 pub mod audio_timing;
+pub mod deployment;
 pub mod echo;
 pub mod fanout;
 pub mod limits;

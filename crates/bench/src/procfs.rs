@@ -48,30 +48,51 @@ fn clock_ticks_per_second() -> f64 {
     if ticks > 0 { ticks as f64 } else { 100.0 }
 }
 
-/// How many cores the server and the benchmark kept busy over a stretch of time.
+/// How many cores the server (all its instances), the load balancer in front, if any,
+/// and the benchmark kept busy over a stretch of time.
 #[derive(Debug, Clone, Serialize)]
 pub struct CoresUsed {
     pub server: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balancer: Option<f64>,
     pub bench: f64,
 }
 
 /// Started at the beginning of a stretch, read at its end.
 pub struct CpuMeter {
-    server: Process,
+    servers: Vec<Process>,
+    balancer: Option<Process>,
     started: Instant,
     server_cpu: Duration,
+    balancer_cpu: Duration,
     bench_cpu: Duration,
 }
 
 impl CpuMeter {
-    pub fn start(server_pid: u32) -> io::Result<Self> {
-        let server = Process::Pid(server_pid);
-        Ok(Self { server, started: Instant::now(), server_cpu: server.cpu_time()?, bench_cpu: Process::Me.cpu_time()? })
+    pub fn start(server_pids: &[u32], balancer_pid: Option<u32>) -> io::Result<Self> {
+        let servers: Vec<Process> = server_pids.iter().map(|&pid| Process::Pid(pid)).collect();
+        let balancer = balancer_pid.map(Process::Pid);
+        Ok(Self {
+            server_cpu: total_cpu(&servers)?,
+            balancer_cpu: total_cpu(balancer.as_slice())?,
+            bench_cpu: Process::Me.cpu_time()?,
+            servers,
+            balancer,
+            started: Instant::now(),
+        })
     }
 
     pub fn read(&self) -> io::Result<CoresUsed> {
         let wall = self.started.elapsed().as_secs_f64();
         let cores = |before: Duration, after: Duration| ((after.saturating_sub(before).as_secs_f64() / wall) * 100.0).round() / 100.0;
-        Ok(CoresUsed { server: cores(self.server_cpu, self.server.cpu_time()?), bench: cores(self.bench_cpu, Process::Me.cpu_time()?) })
+        let balancer = match &self.balancer {
+            Some(balancer) => Some(cores(self.balancer_cpu, balancer.cpu_time()?)),
+            None => None,
+        };
+        Ok(CoresUsed { server: cores(self.server_cpu, total_cpu(&self.servers)?), balancer, bench: cores(self.bench_cpu, Process::Me.cpu_time()?) })
     }
+}
+
+fn total_cpu(processes: &[Process]) -> io::Result<Duration> {
+    processes.iter().map(|process| process.cpu_time()).sum()
 }

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::BenchResult;
 use crate::api::{Account, Api};
+use crate::deployment::Deployment;
 use crate::procfs::{CoresUsed, CpuMeter};
-use crate::server_process::ServerProcess;
 use crate::stats::Latency;
 
 /// The run of new registrations: each phone keeps adding devices to its account.
@@ -50,8 +50,8 @@ pub struct Throughput {
     pub cores_used: CoresUsed,
 }
 
-pub async fn measure(server: &ServerProcess, settings: &Settings) -> BenchResult<Report> {
-    let api = Api::new(&server.base_url)?;
+pub async fn measure(deployment: &Deployment, settings: &Settings) -> BenchResult<Report> {
+    let api = Api::new(&deployment.base_url)?;
     eprintln!("registration: creating {} accounts (argon2 makes this slow)", settings.phones);
     let accounts = api.create_accounts("phone", settings.phones).await?;
     let mut refreshers = Vec::with_capacity(accounts.len());
@@ -60,10 +60,10 @@ pub async fn measure(server: &ServerProcess, settings: &Settings) -> BenchResult
         refreshers.push(Refresher { api: api.clone(), account: account.clone(), device_id });
     }
     eprintln!("registration: {} phones refresh for {:?} after a {:?} warm-up", settings.phones, settings.measured, settings.warmup);
-    let refresh = run_for(server.pid, refreshers, settings.warmup, settings.measured).await?;
+    let refresh = run_for(deployment, refreshers, settings.warmup, settings.measured).await?;
     eprintln!("registration: {:.0} refreshes/s; now new registrations for {NEW_REGISTRATION_TIME:?}", refresh.requests_per_second);
     let registrars = accounts.iter().map(|account| Registrar { api: api.clone(), account: account.clone(), registered: 0 }).collect();
-    let new_registrations = run_for(server.pid, registrars, NEW_REGISTRATION_WARMUP, NEW_REGISTRATION_TIME).await?;
+    let new_registrations = run_for(deployment, registrars, NEW_REGISTRATION_WARMUP, NEW_REGISTRATION_TIME).await?;
     let devices_per_account_after = api.devices(&accounts[0]).await?.devices.len();
     Ok(Report { phones: settings.phones, refresh, new_registrations, devices_per_account_after })
 }
@@ -100,12 +100,12 @@ impl Request for Registrar {
 
 /// Every phone sends its request in a loop for `warmup + measured`; what completes
 /// within the measured time counts.
-async fn run_for(server_pid: u32, phones: Vec<impl Request>, warmup: Duration, measured: Duration) -> BenchResult<Throughput> {
+async fn run_for(deployment: &Deployment, phones: Vec<impl Request>, warmup: Duration, measured: Duration) -> BenchResult<Throughput> {
     let measured_from = Instant::now() + warmup;
     let measured_until = measured_from + measured;
     let tasks: Vec<_> = phones.into_iter().map(|phone| tokio::spawn(repeat(phone, measured_from, measured_until))).collect();
     tokio::time::sleep_until(measured_from.into()).await;
-    let meter = CpuMeter::start(server_pid)?;
+    let meter = CpuMeter::start(&deployment.server_pids(), deployment.balancer_pid())?;
     tokio::time::sleep_until(measured_until.into()).await;
     let cores_used = meter.read()?;
     let mut total = Tally::default();

@@ -41,6 +41,11 @@ const CAPACITY_NOT_ABUSE: [&str; 10] = [
 impl ServerProcess {
     /// Starts `binary` and waits until `GET /healthz` answers 200.
     pub async fn start(binary: &Path) -> BenchResult<Self> {
+        Self::start_with(binary, &[]).await
+    }
+
+    /// Starts `binary` with `args` besides its address, data directory and limits.
+    pub async fn start_with(binary: &Path, args: &[String]) -> BenchResult<Self> {
         if !binary.is_file() {
             return Err(format!("no server binary at {}: build it with `cargo build --release -p restphone-server`", binary.display()).into());
         }
@@ -52,6 +57,7 @@ impl ServerProcess {
             .args(["--listen", &format!("127.0.0.1:{port}"), "--min-expires", "60", "--data-dir"])
             .arg(data_dir.path())
             .args(CAPACITY_NOT_ABUSE)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)

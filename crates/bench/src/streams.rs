@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::BenchResult;
 use crate::api::Api;
+use crate::deployment::Deployment;
 use crate::procfs::Process;
-use crate::server_process::ServerProcess;
 
 pub const DEVICES_PER_ACCOUNT: usize = 100;
 const REGISTER_CONCURRENCY: usize = 16;
@@ -41,9 +41,10 @@ pub struct Report {
     pub bench_rss_after_mb: f64,
 }
 
-pub async fn measure(server: &ServerProcess, streams: usize) -> BenchResult<Report> {
-    let api = &Api::new(&server.base_url)?;
-    let server_process = Process::Pid(server.pid);
+/// One server's memory: `deployment` is a single server.
+pub async fn measure(deployment: &Deployment, streams: usize) -> BenchResult<Report> {
+    let api = &Api::new(&deployment.base_url)?;
+    let server_process = Process::Pid(deployment.server_pids()[0]);
     let rss_at_start = server_process.rss_kb()?;
     let accounts_needed = streams.div_ceil(DEVICES_PER_ACCOUNT);
     eprintln!("streams: creating {accounts_needed} accounts");

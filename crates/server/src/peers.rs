@@ -1,7 +1,7 @@
 //! Instances on one database hear from each other through the store (`Store::listen`):
-//! new events, which ring the hub's doorbell, and revoked credentials, which this
-//! instance stops honouring at once, closing the streams they opened, as the instance
-//! that revoked them did.
+//! new events, which ring the hub's doorbell, and revoked credentials and registrations,
+//! which this instance stops honouring at once, closing the streams they opened, as the
+//! instance that revoked them did.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +35,10 @@ fn apply(state: &AppState, revocation: Revocation) {
         Revocation::User(user_id) => {
             state.credentials.forget_user(user_id);
             state.streams.close_where(user_id, |_| true);
+        }
+        Revocation::Device { user_id, device_id } => {
+            state.registrations.forget(&device_id);
+            state.streams.close_device(user_id, &device_id);
         }
         // Anything cached may have been revoked meanwhile: verify again on next use.
         Revocation::Unknown => state.credentials.forget_all(),

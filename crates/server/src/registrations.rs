@@ -8,8 +8,9 @@
 //! `WRITE_BEHIND`, far sooner; so no reader of the store (forking a call, presence,
 //! any instance's lapse timer) sees a refreshed registration lapse. A refresh lost in
 //! a crash costs nothing: the stored expiry is still far off, and the device refreshes
-//! again before it. A registration removed or lapsed elsewhere is forgotten here when
-//! a batch finds its row gone, within `WRITE_BEHIND`.
+//! again before it. A registration removed or lapsed by another instance is forgotten
+//! here when its notice arrives (`peers`), or at the latest when a batch finds its row
+//! gone.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -3,11 +3,16 @@
 //!
 //! - `registration_refresh`: registration refreshes per second from many phones;
 //! - `call_fanout`: from `POST /call` until the last of N devices has the event;
-//! - `idle_sse_streams`: server memory per open, idle push channel.
+//! - `idle_sse_streams`: server memory per open, idle push channel (one server on
+//!   SQLite only).
+//!
+//! With `--postgres URL` (a cluster: each measurement gets a fresh database on it) the
+//! first two run on PostgreSQL, with `--instances 3` on three instances behind HAProxy
+//! (`deploy/haproxy.cfg`); `scripts/bench-cluster` runs every layout.
 //!
 //! ```sh
 //! cargo build --release -p restphone-server
-//! cargo run --release -p restphone-bench --bin server-bench -- [--only fanout]
+//! cargo run --release -p restphone-bench --bin server-bench -- [--only fanout] [--postgres URL --instances 3]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -15,7 +20,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use restphone_bench::server_process::{self, ServerProcess};
+use restphone_bench::deployment::{Deployment, Layout};
+use restphone_bench::server_process;
 use restphone_bench::{BenchResult, fanout, limits, registration, streams};
 use serde::Serialize;
 
@@ -34,6 +40,13 @@ struct Args {
     /// Run only this measurement.
     #[arg(long, value_enum)]
     only: Option<Measurement>,
+    /// Measure registrations and fan-out on PostgreSQL: the URL of a cluster whose
+    /// user may create databases.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+    /// Instances on that database: 1, or 3 behind HAProxy.
+    #[arg(long, default_value_t = 1, requires = "postgres")]
+    instances: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -50,6 +63,8 @@ const REFRESH_WARMUP: Duration = Duration::from_secs(2);
 #[derive(Serialize)]
 struct Output {
     machine: Machine,
+    /// Where registrations and fan-out were measured.
+    layout: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     registration_refresh: Option<Section<registration::Report>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -89,33 +104,41 @@ async fn main() -> BenchResult<()> {
         server_bin: server_bin.clone(),
     };
     let wanted = |measurement: Measurement| args.only.is_none_or(|only| only == measurement);
-    let mut output = Output { machine, registration_refresh: None, call_fanout: None, idle_sse_streams: None };
+    let layout = match args.postgres.clone() {
+        Some(cluster) => Layout::Postgres { cluster, instances: args.instances },
+        None => Layout::Sqlite,
+    };
+    let mut output = Output { machine, layout: format!("{layout:?}"), registration_refresh: None, call_fanout: None, idle_sse_streams: None };
     if wanted(Measurement::Registration) {
         let settings = registration::Settings { phones: PHONES, warmup: REFRESH_WARMUP, measured: Duration::from_secs(args.seconds) };
-        output.registration_refresh = Some(on_fresh_server(&server_bin, async |server| registration::measure(server, &settings).await).await);
+        output.registration_refresh = Some(on_fresh(&server_bin, &layout, async |deployment| registration::measure(deployment, &settings).await).await);
     }
     if wanted(Measurement::Fanout) {
-        output.call_fanout = Some(on_fresh_server(&server_bin, async |server| fanout::measure(server).await).await);
+        output.call_fanout = Some(on_fresh(&server_bin, &layout, async |deployment| fanout::measure(deployment).await).await);
     }
-    if wanted(Measurement::Streams) {
-        output.idle_sse_streams = Some(on_fresh_server(&server_bin, async |server| streams::measure(server, args.streams).await).await);
+    if wanted(Measurement::Streams) && matches!(layout, Layout::Sqlite) {
+        output.idle_sse_streams = Some(on_fresh(&server_bin, &Layout::Sqlite, async |deployment| streams::measure(deployment, args.streams).await).await);
     }
     println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(())
 }
 
-/// Runs `measure` against a server started for it alone, then stops the server.
-async fn on_fresh_server<T>(server_bin: &Path, measure: impl AsyncFnOnce(&ServerProcess) -> BenchResult<T>) -> Section<T> {
+/// Runs `measure` against servers started for it alone, then stops them.
+async fn on_fresh<T>(server_bin: &Path, layout: &Layout, measure: impl AsyncFnOnce(&Deployment) -> BenchResult<T>) -> Section<T> {
     let outcome = async {
-        let mut server = ServerProcess::start(server_bin).await?;
-        let measured = measure(&server).await;
+        let mut deployment = Deployment::start(server_bin, layout).await?;
+        let measured = measure(&deployment).await;
         // A crash explains a failed measurement better than the measurement's error.
-        server.still_running()?;
+        deployment.still_running()?;
         let report = measured?;
-        server.stop().await?;
+        deployment.stop().await?;
         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(report)
     };
-    match outcome.await {
+    section(outcome.await)
+}
+
+fn section<T>(outcome: BenchResult<T>) -> Section<T> {
+    match outcome {
         Ok(report) => Section::Measured(report),
         Err(error) => {
             eprintln!("failed: {error}");

@@ -72,6 +72,11 @@ pub enum Revocation {
     Token(String),
     /// Every token and password of the user: a new password, or a deleted account.
     User(i64),
+    /// A registration removed or lapsed: its streams close, its refreshes are refused.
+    Device {
+        user_id: i64,
+        device_id: String,
+    },
     /// Listening (re)started: what was revoked before is unknown.
     Unknown,
 }

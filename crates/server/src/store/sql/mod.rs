@@ -56,6 +56,15 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Commits a transaction that removed these registrations, announcing them to the
+    /// other instances.
+    async fn commit_removed(&self, mut tx: sqlx::Transaction<'static, sqlx::Any>, devices: &[DeviceRecord]) -> StoreResult<()> {
+        let notices: Vec<String> = devices.iter().map(|d| notices::device(d.user_id, &d.id)).collect();
+        notices::revoked(&mut tx, self.backend, &notices).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Commits a transaction that appended events, and rings the doorbell.
     async fn commit_appended(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> StoreResult<()> {
         tx.commit().await?;
@@ -236,12 +245,15 @@ impl Store for SqlStore {
     }
 
     async fn delete_device(&self, user_id: i64, device_id: &str) -> StoreResult<Option<DeviceRecord>> {
+        let mut tx = self.pool.begin().await?;
         let row = sqlx::query(&format!("DELETE FROM devices WHERE id = $1 AND user_id = $2 RETURNING {DEVICE_COLUMNS}"))
             .bind(device_id)
             .bind(user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
-        Ok(row.as_ref().map(device).transpose()?)
+        let removed: Option<DeviceRecord> = row.as_ref().map(device).transpose()?;
+        self.commit_removed(tx, removed.as_slice()).await?;
+        Ok(removed)
     }
 
     async fn live_devices(&self, user_id: i64, now: i64) -> StoreResult<Vec<DeviceRecord>> {
@@ -274,8 +286,11 @@ impl Store for SqlStore {
     }
 
     async fn lapse_devices(&self, now: i64) -> StoreResult<Vec<DeviceRecord>> {
-        let rows = sqlx::query(&format!("DELETE FROM devices WHERE expires_at <= $1 RETURNING {DEVICE_COLUMNS}")).bind(now).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(device).collect::<Result<_, _>>()?)
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(&format!("DELETE FROM devices WHERE expires_at <= $1 RETURNING {DEVICE_COLUMNS}")).bind(now).fetch_all(&mut *tx).await?;
+        let lapsed: Vec<DeviceRecord> = rows.iter().map(device).collect::<Result<_, _>>()?;
+        self.commit_removed(tx, &lapsed).await?;
+        Ok(lapsed)
     }
 
     async fn create_call(&self, call: &CallRecord, events: Vec<NewEvent>, now: i64) -> StoreResult<()> {

@@ -2,7 +2,8 @@
 //! always from inside the transaction that made the change, so it is heard exactly
 //! when that commits: that events were appended (the last id only: the hub reads the
 //! events from the log, so the 8 kB payload limit never matters and a lost notice only
-//! delays them), and which credentials were revoked (a token's hash, or a user's id).
+//! delays them), and which credentials or registrations were revoked (a token's hash, a
+//! user's id, a device of a user).
 //! SQLite serves one instance, which needs neither.
 
 use sqlx::AnyConnection;
@@ -25,10 +26,19 @@ pub fn user(user_id: i64) -> String {
     format!("user:{user_id}")
 }
 
+/// The notice that a registration was removed or lapsed.
+pub fn device(user_id: i64, device_id: &str) -> String {
+    format!("device:{user_id}:{device_id}")
+}
+
 fn parse(payload: &str) -> Option<Revocation> {
     match payload.split_once(':')? {
         ("token", hash) => Some(Revocation::Token(hash.to_owned())),
         ("user", id) => id.parse().ok().map(Revocation::User),
+        ("device", device) => {
+            let (user_id, device_id) = device.split_once(':')?;
+            Some(Revocation::Device { user_id: user_id.parse().ok()?, device_id: device_id.to_owned() })
+        }
         _ => None,
     }
 }
@@ -79,7 +89,8 @@ mod tests {
     fn notices_read_back_as_what_was_revoked() {
         assert_eq!(parse(&token("ab12")), Some(Revocation::Token("ab12".to_owned())));
         assert_eq!(parse(&user(42)), Some(Revocation::User(42)));
-        for unknown in ["", "token", "user:x", "device:1", "user:"] {
+        assert_eq!(parse(&device(42, "d1")), Some(Revocation::Device { user_id: 42, device_id: "d1".to_owned() }));
+        for unknown in ["", "token", "user:x", "device:1", "device:x:d1", "user:", "call:1"] {
             assert_eq!(parse(unknown), None, "{unknown}");
         }
     }
