@@ -4,10 +4,9 @@
 //! The log is the one source, for one instance or several: `run` reads what was
 //! appended since it last looked, in id order, whenever the store's doorbell rings
 //! (after this instance appends, and on PostgreSQL after any instance does: see
-//! `peers`). A ring
-//! that is missed loses nothing: the next read catches up, and one happens at least
-//! every `CATCH_UP` anyway. Ids are committed in order (see `store`), so a stream
-//! sees them increasing and can drop what it already replayed.
+//! `peers`). A ring that is missed loses nothing: the next read catches up, and one
+//! happens at least every `CATCH_UP` anyway. Ids are committed in order (see `store`),
+//! so a stream sees them increasing and can drop what it already replayed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -41,11 +40,12 @@ impl Hub {
     }
 
     fn send(&self, event: StoredEvent) {
+        let user_id = event.user_id;
         let mut users = self.users.lock().expect("hub lock");
-        if let Some(sender) = users.get(&event.user_id)
+        if let Some(sender) = users.get(&user_id)
             && sender.send(Arc::new(event)).is_err()
         {
-            users.retain(|_, sender| sender.receiver_count() > 0);
+            users.remove(&user_id);
         }
     }
 }
