@@ -79,7 +79,8 @@ impl Server {
     pub async fn open(config: Config) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         tokio::fs::create_dir_all(config.messages_dir()).await?;
         tokio::fs::create_dir_all(config.greetings_dir()).await?;
-        let store = store::SqlStore::open(&config.database_url()).await?;
+        // The URL is not repeated: it may hold a password.
+        let store = store::SqlStore::open(&config.database_url()).await.map_err(|error| format!("cannot open the database: {error}"))?;
         storage::remove_strays(&config.messages_dir(), &store).await?;
         let logged = store.last_event_id().await?;
         let (closing_sender, closing) = tokio::sync::watch::channel(false);

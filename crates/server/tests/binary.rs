@@ -63,6 +63,18 @@ fn a_bad_flag_or_a_busy_port_is_a_clear_error() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot listen"), "{}", String::from_utf8_lossy(&output.stderr));
 
+    // A database nobody answers for, whose URL holds a password.
+    let nowhere = format!("postgres://restphone:s3cret@127.0.0.1:{}/restphone", free_port());
+    let listen = format!("127.0.0.1:{}", free_port());
+    let output = Command::new(env!("CARGO_BIN_EXE_restphone-server"))
+        .args(["--listen", &listen, "--data-dir", dir.path().to_str().unwrap(), "--db", &nowhere])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("cannot open the database"), "{said}");
+    assert!(!said.contains("s3cret"), "{said}");
+
     // TLS files that are missing or half given.
     let missing = dir.path().join("missing.pem");
     let missing = missing.to_str().unwrap();

@@ -16,6 +16,14 @@ pub enum Backend {
     Postgres,
 }
 
+/// PostgreSQL's SQLSTATEs for a database that does not exist, and one that does.
+const UNDEFINED_DATABASE: &str = "3D000";
+const DUPLICATE_DATABASE: &str = "42P04";
+
+fn sqlstate(error: &sqlx::Error) -> Option<String> {
+    Some(error.as_database_error()?.code()?.into_owned())
+}
+
 /// The advisory lock every transaction that appends events takes: ids are then
 /// committed in the order they are drawn, so a reader that has seen id N has seen
 /// every committed id below it (see `append`).
@@ -48,10 +56,20 @@ impl Backend {
                 Ok(pool)
             }
             Self::Postgres => {
-                if !sqlx::Any::database_exists(url).await? {
-                    sqlx::Any::create_database(url).await?;
-                }
-                let pool = AnyPoolOptions::new().max_connections(16).connect(url).await?;
+                let connect = || AnyPoolOptions::new().max_connections(16).connect(url);
+                // Created only when missing: checking first would need the right to
+                // connect to the server's maintenance database, which an operator's
+                // user may not have. Instances starting together may race to create it.
+                let pool = match connect().await {
+                    Err(error) if sqlstate(&error).as_deref() == Some(UNDEFINED_DATABASE) => {
+                        match sqlx::Any::create_database(url).await {
+                            Err(error) if sqlstate(&error).as_deref() != Some(DUPLICATE_DATABASE) => return Err(error),
+                            _ => {}
+                        }
+                        connect().await?
+                    }
+                    connected => connected?,
+                };
                 sqlx::migrate!("./migrations/postgres").run(&pool).await?;
                 Ok(pool)
             }
