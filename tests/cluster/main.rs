@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use restphone_system_tests::cluster::{Cluster, INSTANCES};
-use restphone_system_tests::{Client, DEADLINE, EventStream};
+use restphone_system_tests::{Client, DEADLINE, EventStream, psql};
 use serde_json::{Value, json};
 
 /// A device with its push channel, and every event id it received over all its streams.
@@ -63,9 +63,7 @@ fn logged_ids(database: &str, email: &str, device: &str, first: i64, last: i64) 
         "SELECT e.id FROM events e JOIN users u ON u.id = e.user_id WHERE u.email = '{email}'
          AND (e.device_id IS NULL OR e.device_id = '{device}') AND e.id BETWEEN {first} AND {last} ORDER BY e.id"
     );
-    let output = std::process::Command::new("psql").args(["-Atc", &query, database]).output().expect("psql runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap().lines().map(|id| id.parse().unwrap()).collect()
+    psql(database, &query).lines().map(|id| id.parse().unwrap()).collect()
 }
 
 #[tokio::test]

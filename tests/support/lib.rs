@@ -18,7 +18,7 @@ pub use client::{Client, Reply};
 pub use ear::Ear;
 pub use events::{EventStream, SseEvent};
 pub use proxy::Proxy;
-pub use server::{TestServer, fresh_postgres_database};
+pub use server::{TestServer, fresh_postgres_database, psql};
 
 /// How long any test waits for something that should happen at once.
 pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);

@@ -68,10 +68,7 @@ impl TestServer {
     /// The bytes the database takes.
     pub fn database_bytes(&self) -> u64 {
         match &self.config.database {
-            Some(url) => {
-                let size = postgres_tool("psql", &["-Atc", "SELECT pg_database_size(current_database())", url]);
-                String::from_utf8_lossy(&size).trim().parse().expect("psql prints the size")
-            }
+            Some(url) => psql(url, "SELECT pg_database_size(current_database())").trim().parse().expect("psql prints the size"),
             None => self.sqlite_files().map(|path| std::fs::metadata(path).map_or(0, |m| m.len())).sum(),
         }
     }
@@ -113,6 +110,11 @@ impl TestServer {
 fn postgres_cluster() -> String {
     std::env::var("RESTPHONE_TEST_POSTGRES")
         .expect("RESTPHONE_TEST_POSTGRES names a PostgreSQL cluster: run through scripts/test, or source scripts/postgres.sh")
+}
+
+/// What `query` answers on the PostgreSQL database at `url`, unaligned, a row a line.
+pub fn psql(url: &str, query: &str) -> String {
+    String::from_utf8(postgres_tool("psql", &["-Atc", query, url])).expect("psql prints text")
 }
 
 fn postgres_tool(tool: &str, args: &[&str]) -> Vec<u8> {

@@ -24,11 +24,6 @@ fn sqlstate(error: &sqlx::Error) -> Option<String> {
     Some(error.as_database_error()?.code()?.into_owned())
 }
 
-/// The advisory lock every transaction that appends events takes: ids are then
-/// committed in the order they are drawn, so a reader that has seen id N has seen
-/// every committed id below it (see `append`).
-const EVENT_LOG_LOCK: i64 = 0x7265_7374_7068_6f6e; // "restphon"
-
 impl Backend {
     pub fn of(url: &str) -> Self {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") { Self::Postgres } else { Self::Sqlite }
@@ -78,7 +73,7 @@ impl Backend {
 
     /// Begins a transaction that reads before it writes. SQLite's BEGIN IMMEDIATE takes
     /// the write lock first, so it never fails to upgrade its lock; PostgreSQL locks the
-    /// rows it reads to change instead (`calls::lock_call`).
+    /// rows it reads to change instead (`lock_call`).
     pub fn begin_write(self) -> &'static str {
         match self {
             Self::Sqlite => "BEGIN IMMEDIATE",
@@ -86,12 +81,24 @@ impl Backend {
         }
     }
 
-    /// Run before a transaction appends events. SQLite has one writer at a time
-    /// already; PostgreSQL takes `EVENT_LOG_LOCK` until the commit.
-    pub fn order_appends(self) -> Option<String> {
+    /// Run (with the call's id) before a call is read to be changed: locks its row
+    /// until the commit, so two changes cannot both read its old state. SQLite's write
+    /// transaction holds the whole database already.
+    pub fn lock_call(self) -> Option<&'static str> {
         match self {
             Self::Sqlite => None,
-            Self::Postgres => Some(format!("SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK})")),
+            Self::Postgres => Some("SELECT id FROM calls WHERE id = $1 FOR UPDATE"),
+        }
+    }
+
+    /// Run before a transaction appends events. SQLite has one writer at a time
+    /// already; on PostgreSQL every such transaction takes one advisory lock until its
+    /// commit, so ids commit in the order they are drawn and a reader that has seen id
+    /// N has seen every committed id below it.
+    pub fn order_appends(self) -> Option<&'static str> {
+        match self {
+            Self::Sqlite => None,
+            Self::Postgres => Some("SELECT pg_advisory_xact_lock(hashtext('restphone_events'))"),
         }
     }
 }

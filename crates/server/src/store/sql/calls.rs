@@ -8,14 +8,12 @@ use sqlx::{AnyConnection, Row};
 use super::rows::{name_of, parse};
 use super::{Backend, notices};
 use crate::domain::call::{CallRecord, DeviceRef, EndingRecord, ParticipantRecord, Party};
-use crate::store::{NewEvent, StoredEvent};
+use crate::store::NewEvent;
 
-/// Locks the call's row until the transaction ends, so two changes cannot both read
-/// its old state. SQLite's write transaction (`Backend::begin_write`) holds the whole
-/// database already.
+/// Locks the call's row until the transaction ends (`Backend::lock_call`).
 pub(super) async fn lock_call(conn: &mut AnyConnection, backend: Backend, call_id: &str) -> Result<(), sqlx::Error> {
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT id FROM calls WHERE id = $1 FOR UPDATE").bind(call_id).execute(&mut *conn).await?;
+    if let Some(lock) = backend.lock_call() {
+        sqlx::query(lock).bind(call_id).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -113,16 +111,16 @@ pub(super) async fn save_call(conn: &mut AnyConnection, call: &CallRecord) -> Re
 /// Appends the events to the log, in the order given. On PostgreSQL, the transaction
 /// first takes the log's lock (`Backend::order_appends`) and rings the doorbell of
 /// every instance on commit (`notices`).
-pub(super) async fn append(conn: &mut AnyConnection, backend: Backend, events: Vec<NewEvent>, now: i64) -> Result<Vec<StoredEvent>, sqlx::Error> {
+pub(super) async fn append(conn: &mut AnyConnection, backend: Backend, events: Vec<NewEvent>, now: i64) -> Result<(), sqlx::Error> {
     if events.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     if let Some(lock) = backend.order_appends() {
-        sqlx::query(&lock).execute(&mut *conn).await?;
+        sqlx::query(lock).execute(&mut *conn).await?;
     }
-    let mut stored = Vec::with_capacity(events.len());
+    let mut last_id = 0;
     for e in events {
-        let id: i64 = sqlx::query_scalar("INSERT INTO events (user_id, device_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        last_id = sqlx::query_scalar("INSERT INTO events (user_id, device_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(e.user_id)
             .bind(&e.device_id)
             .bind(e.kind.as_str())
@@ -130,10 +128,6 @@ pub(super) async fn append(conn: &mut AnyConnection, backend: Backend, events: V
             .bind(now)
             .fetch_one(&mut *conn)
             .await?;
-        stored.push(StoredEvent { id, user_id: e.user_id, device_id: e.device_id, kind: e.kind, data: e.data });
     }
-    if let Some(last) = stored.last() {
-        notices::appended(conn, backend, last.id).await?;
-    }
-    Ok(stored)
+    notices::appended(conn, backend, last_id).await
 }

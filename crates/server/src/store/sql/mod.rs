@@ -47,19 +47,9 @@ impl SqlStore {
         self.pool.begin_with(self.backend.begin_write()).await
     }
 
-    /// Commits a transaction that revoked these tokens, announcing them to the other
-    /// instances.
-    async fn commit_revoked(&self, mut tx: sqlx::Transaction<'static, sqlx::Any>, token_hashes: &[String]) -> StoreResult<()> {
-        let notices: Vec<String> = token_hashes.iter().map(|hash| notices::token(hash)).collect();
-        notices::revoked(&mut tx, self.backend, &notices).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Commits a transaction that removed these registrations, announcing them to the
-    /// other instances.
-    async fn commit_removed(&self, mut tx: sqlx::Transaction<'static, sqlx::Any>, devices: &[DeviceRecord]) -> StoreResult<()> {
-        let notices: Vec<String> = devices.iter().map(|d| notices::device(d.user_id, &d.id)).collect();
+    /// Commits a transaction that revoked what `notices` name (`notices::token`,
+    /// `user`, `device`), announcing it to the other instances.
+    async fn commit_revoked(&self, mut tx: sqlx::Transaction<'static, sqlx::Any>, notices: Vec<String>) -> StoreResult<()> {
         notices::revoked(&mut tx, self.backend, &notices).await?;
         tx.commit().await?;
         Ok(())
@@ -108,7 +98,7 @@ impl Store for SqlStore {
             .await?;
         if password_hash.is_some() {
             sqlx::query("DELETE FROM tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            notices::revoked(&mut tx, self.backend, &[notices::user(user_id)]).await?;
+            return self.commit_revoked(tx, vec![notices::user(user_id)]).await;
         }
         tx.commit().await?;
         Ok(())
@@ -120,8 +110,7 @@ impl Store for SqlStore {
             sqlx::query_scalar("SELECT audio_file FROM messages WHERE owner_id = $1 AND audio_file IS NOT NULL").bind(user_id).fetch_all(&mut *tx).await?;
         sqlx::query("DELETE FROM events WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
-        notices::revoked(&mut tx, self.backend, &[notices::user(user_id)]).await?;
-        tx.commit().await?;
+        self.commit_revoked(tx, vec![notices::user(user_id)]).await?;
         Ok(files)
     }
 
@@ -134,7 +123,7 @@ impl Store for SqlStore {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        let revoked = sqlx::query_scalar(
+        let revoked: Vec<String> = sqlx::query_scalar(
             "DELETE FROM tokens WHERE user_id = $1 AND token_hash NOT IN
                (SELECT token_hash FROM tokens WHERE user_id = $2 ORDER BY last_used_at DESC, created_at DESC LIMIT $3)
              RETURNING token_hash",
@@ -144,7 +133,7 @@ impl Store for SqlStore {
         .bind(i64::from(keep))
         .fetch_all(&mut *tx)
         .await?;
-        self.commit_revoked(tx, &revoked).await?;
+        self.commit_revoked(tx, revoked.iter().map(|hash| notices::token(hash)).collect()).await?;
         Ok(revoked)
     }
 
@@ -164,14 +153,16 @@ impl Store for SqlStore {
 
     async fn delete_token(&self, token_hash: &str) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let revoked = sqlx::query_scalar("DELETE FROM tokens WHERE token_hash = $1 RETURNING token_hash").bind(token_hash).fetch_all(&mut *tx).await?;
-        self.commit_revoked(tx, &revoked).await
+        let revoked: Vec<String> =
+            sqlx::query_scalar("DELETE FROM tokens WHERE token_hash = $1 RETURNING token_hash").bind(token_hash).fetch_all(&mut *tx).await?;
+        self.commit_revoked(tx, revoked.iter().map(|hash| notices::token(hash)).collect()).await
     }
 
     async fn expire_tokens(&self, before: i64) -> StoreResult<Vec<String>> {
         let mut tx = self.pool.begin().await?;
-        let revoked = sqlx::query_scalar("DELETE FROM tokens WHERE last_used_at <= $1 RETURNING token_hash").bind(before).fetch_all(&mut *tx).await?;
-        self.commit_revoked(tx, &revoked).await?;
+        let revoked: Vec<String> =
+            sqlx::query_scalar("DELETE FROM tokens WHERE last_used_at <= $1 RETURNING token_hash").bind(before).fetch_all(&mut *tx).await?;
+        self.commit_revoked(tx, revoked.iter().map(|hash| notices::token(hash)).collect()).await?;
         Ok(revoked)
     }
 
@@ -252,7 +243,7 @@ impl Store for SqlStore {
             .fetch_optional(&mut *tx)
             .await?;
         let removed: Option<DeviceRecord> = row.as_ref().map(device).transpose()?;
-        self.commit_removed(tx, removed.as_slice()).await?;
+        self.commit_revoked(tx, removed.iter().map(|d| notices::device(d.user_id, &d.id)).collect()).await?;
         Ok(removed)
     }
 
@@ -289,7 +280,7 @@ impl Store for SqlStore {
         let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(&format!("DELETE FROM devices WHERE expires_at <= $1 RETURNING {DEVICE_COLUMNS}")).bind(now).fetch_all(&mut *tx).await?;
         let lapsed: Vec<DeviceRecord> = rows.iter().map(device).collect::<Result<_, _>>()?;
-        self.commit_removed(tx, &lapsed).await?;
+        self.commit_revoked(tx, lapsed.iter().map(|d| notices::device(d.user_id, &d.id)).collect()).await?;
         Ok(lapsed)
     }
 
@@ -303,8 +294,8 @@ impl Store for SqlStore {
     }
 
     async fn update_call(&self, call_id: &str, change: CallChange<'_>, now: i64) -> StoreResult<Option<CallRecord>> {
-        // The write lock is taken first, so two changes to one call cannot both read
-        // the old state; a refusal rolls back.
+        // The write lock (SQLite) or the call's row lock (PostgreSQL) is taken first,
+        // so two changes to one call cannot both read the old state; a refusal rolls back.
         let mut tx = self.write().await?;
         lock_call(&mut tx, self.backend, call_id).await?;
         let Some(mut call) = load_call(&mut tx, call_id).await? else {

@@ -43,6 +43,7 @@ fn parse(payload: &str) -> Option<Revocation> {
     }
 }
 
+/// Announces appends, up to `last_id`, made by the transaction `conn` is in.
 pub async fn appended(conn: &mut AnyConnection, backend: Backend, last_id: i64) -> Result<(), sqlx::Error> {
     notify(conn, backend, EVENTS_CHANNEL, &last_id.to_string()).await
 }
