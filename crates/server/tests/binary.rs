@@ -63,6 +63,11 @@ fn a_bad_flag_or_a_busy_port_is_a_clear_error() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot listen"), "{}", String::from_utf8_lossy(&output.stderr));
 
+    // A balancer's address that is not an address.
+    let output = Command::new(env!("CARGO_BIN_EXE_restphone-server")).args(["--trusted-proxy", "haproxy.local"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--trusted-proxy"), "{}", String::from_utf8_lossy(&output.stderr));
+
     // A database nobody answers for, whose URL holds a password.
     let nowhere = format!("postgres://restphone:s3cret@127.0.0.1:{}/restphone", free_port());
     let listen = format!("127.0.0.1:{}", free_port());
