@@ -179,13 +179,11 @@ pub async fn unregister(State(state): State<AppState>, user: User, Path((email, 
 pub async fn list(State(state): State<AppState>, user: User, Path(email): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
     let email = email.to_lowercase();
     let owner = state.store.user_by_email(&email).await?.ok_or_else(|| ApiError::NotFound(format!("there is no user {email}")))?;
-    let devices = state.store.live_devices(owner.id, now()).await?;
-    let is_owner = owner.id == user.id;
-    let presence = wire::presence(&owner.email, &devices, is_owner);
     if wants_event_stream(&headers) {
-        return sse::presence_resource(state, user.opener(None), owner.id, presence);
+        return sse::presence_resource(state, user.opener(None), owner.id, &owner.email).await;
     }
-    Ok(axum::Json(presence).into_response())
+    let devices = state.store.live_devices(owner.id, now()).await?;
+    Ok(axum::Json(wire::presence(&owner.email, &devices, owner.id == user.id)).into_response())
 }
 
 #[utoipa::path(

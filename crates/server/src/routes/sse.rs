@@ -12,8 +12,9 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::ApiResult;
 use crate::open_streams::Opener;
-use crate::state::AppState;
+use crate::state::{AppState, now};
 use crate::store::StoredEvent;
+use crate::wire;
 
 type Events = axum::response::Response;
 
@@ -97,6 +98,9 @@ pub fn call_resource(state: AppState, opener: Opener, call: Call) -> ApiResult<E
     let heartbeat = state.config.heartbeat;
     let stream = async_stream::stream! {
         let call_id = call.id.clone();
+        // The hub may still hand over a change older than the call shown: the
+        // revision tells.
+        let mut revision = call.revision;
         let ended = call.state == CallState::Ended;
         yield json_frame(EventKind::Call, &call);
         if ended {
@@ -111,7 +115,8 @@ pub fn call_resource(state: AppState, opener: Opener, call: Call) -> ApiResult<E
             match delivery {
                 Ok(event) if event.kind == EventKind::Call => {
                     let Ok(changed) = serde_json::from_str::<Call>(&event.data) else { continue };
-                    if changed.id == call_id {
+                    if changed.id == call_id && changed.revision > revision {
+                        revision = changed.revision;
                         yield frame(&event);
                         if changed.state == CallState::Ended {
                             return;
@@ -128,10 +133,16 @@ pub fn call_resource(state: AppState, opener: Opener, call: Call) -> ApiResult<E
 
 /// `GET /login/{email}` as an active resource: the user's devices now, then after
 /// each change. Contacts are only shown to the owner.
-pub fn presence_resource(state: AppState, opener: Opener, watched_user_id: i64, presence: Presence) -> ApiResult<Events> {
+///
+/// It subscribes, notes the log's position, then reads the devices: no change is
+/// missed, and a change the devices already show (the hub may hand it over late) is
+/// not sent again.
+pub async fn presence_resource(state: AppState, opener: Opener, watched_user_id: i64, email: &str) -> ApiResult<Events> {
     let owner_watching = opener.user_id == watched_user_id;
     let mut ticket = state.streams.open(opener, &state.config.limits)?;
     let mut deliveries = state.hub.subscribe(watched_user_id);
+    let shown_through = state.store.last_event_id().await?;
+    let presence = wire::presence(email, &state.store.live_devices(watched_user_id, now()).await?, owner_watching);
     let mut closing = state.closing.clone();
     let heartbeat = state.config.heartbeat;
     let stream = async_stream::stream! {
@@ -143,7 +154,7 @@ pub fn presence_resource(state: AppState, opener: Opener, watched_user_id: i64, 
                 _ = &mut ticket.closed => return,
             };
             match delivery {
-                Ok(event) if event.kind == EventKind::Presence => {
+                Ok(event) if event.kind == EventKind::Presence && event.id > shown_through => {
                     let Ok(mut changed) = serde_json::from_str::<Presence>(&event.data) else { continue };
                     if !owner_watching {
                         changed.devices.iter_mut().for_each(|device| device.contact = None);
